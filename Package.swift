@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Trellis: a Kubernetes networking stack. See docs/ARCHITECTURE.md for the module map.
+let package = Package(
+    name: "Trellis",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "trellis-bridge", targets: ["trellis-bridge"]),
+        .executable(name: "trellis-ipam", targets: ["trellis-ipam"]),
+        .library(name: "TrellisNetworking", targets: ["NetAddr", "NetNS", "Netlink", "CNI", "IPAM", "PodNetwork"]),
+    ],
+    targets: [
+        // C libraries: system library targets with tiny shims for macros.
+        .systemLibrary(name: "CMnl", path: "Sources/CMnl", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
+        .systemLibrary(name: "CNftnl", path: "Sources/CNftnl", pkgConfig: "libnftnl", providers: [.apt(["libnftnl-dev"])]),
+        .systemLibrary(name: "CBPF", path: "Sources/CBPF", pkgConfig: "libbpf", providers: [.apt(["libbpf-dev"])]),
+        .systemLibrary(name: "CIPSet", path: "Sources/CIPSet", pkgConfig: "libipset", providers: [.apt(["libipset-dev"])]),
+
+        // Pure values shared by every module: IP addresses, prefixes, MACs.
+        .target(name: "NetAddr"),
+        // Kernel interfaces.
+        .target(name: "CLinux"),
+        .target(name: "NetNS", dependencies: ["CLinux"]),
+        .target(name: "Netlink", dependencies: ["CMnl", "NetAddr", "NetNS"]),
+        .target(name: "NFTables", dependencies: ["CNftnl", "NetAddr", "NetNS"]),
+        // CNI runtime and IPAM (kernel-free).
+        .target(name: "CNI", dependencies: ["NetAddr"]),
+        .target(name: "IPAM", dependencies: ["CNI", "NetAddr"]),
+        // Pod networking: pure plans + apply through Netlink/NFTables.
+        .target(name: "PodNetwork", dependencies: ["CNI", "IPAM", "NetAddr", "NetNS", "Netlink", "NFTables"]),
+
+        // CNI plugin binaries: each main is one call into a library.
+        .executableTarget(name: "trellis-bridge", dependencies: ["PodNetwork"], path: "Plugins/bridge"),
+        .executableTarget(name: "trellis-ipam", dependencies: ["IPAM", "CNI"], path: "Plugins/ipam"),
+
+        // Tests. Root-only kernel tests make and remove their own namespaces.
+        .target(name: "TestSupport", dependencies: ["NetNS"], path: "Tests/TestSupport"),
+        .testTarget(name: "NetAddrTests", dependencies: ["NetAddr"]),
+        .testTarget(name: "NetNSTests", dependencies: ["NetNS", "TestSupport"]),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "NetNS", "NetAddr", "TestSupport"]),
+        .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "NetNS", "NetAddr", "TestSupport"]),
+        .testTarget(name: "CNITests", dependencies: ["CNI", "NetAddr"]),
+        .testTarget(name: "IPAMTests", dependencies: ["IPAM", "CNI", "NetAddr", "TestSupport"]),
+        .testTarget(name: "PodNetworkTests", dependencies: ["PodNetwork", "TestSupport"]),
+        .testTarget(name: "PluginTests", dependencies: ["CNI", "NetAddr", "NetNS", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// CNI: see docs/ARCHITECTURE.md. Placeholder until the module lands.

@@ -1,0 +1,1 @@
+// IPAM: see docs/ARCHITECTURE.md. Placeholder until the module lands.

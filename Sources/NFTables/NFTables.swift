@@ -1,0 +1,1 @@
+// NFTables: see docs/ARCHITECTURE.md. Placeholder until the module lands.

@@ -1,0 +1,1 @@
+// Netlink: see docs/ARCHITECTURE.md. Placeholder until the module lands.

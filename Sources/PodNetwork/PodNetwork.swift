@@ -1,0 +1,1 @@
+// PodNetwork: see docs/ARCHITECTURE.md. Placeholder until the module lands.

@@ -1,0 +1,115 @@
+import Foundation
+import NetNS
+
+/// Whether the tests run as root (kernel tests are skipped otherwise, with a reason).
+public let isRoot = geteuid() == 0
+
+private let counter = Counter()
+private final class Counter: @unchecked Sendable {
+    private var n = 0
+    private let lock = NSLock()
+    func next() -> Int { lock.withLock { n += 1; return n } }
+}
+
+/// A unique, short name for a throwaway object (`t<pid36>x<n>`), at most 15 bytes.
+public func scratchName(_ prefix: String = "t") -> String {
+    "\(prefix)\(String(getpid(), radix: 36))x\(counter.next())"
+}
+
+/// A network namespace made for one test and removed when the test ends, even on failure.
+public final class ScratchNamespace: @unchecked Sendable {
+    public let name: String
+    public let netns: NetNS
+    public var path: String { netns.path }
+
+    public init(_ prefix: String = "tns") throws {
+        name = scratchName(prefix)
+        netns = try NetNS.create(named: name)
+        // Loopback up, as every runtime does for a pod.
+        _ = try? shell(["ip", "-n", name, "link", "set", "lo", "up"])
+    }
+
+    deinit { try? NetNS.delete(named: name) }
+
+    /// Runs a command inside this namespace (`ip netns exec`).
+    @discardableResult
+    public func run(_ args: [String], stdin: String? = nil, check: Bool = true) throws -> CommandResult {
+        try shell(["ip", "netns", "exec", name] + args, stdin: stdin, check: check)
+    }
+
+    /// `ip -j -n NAME ARGS` decoded as JSON.
+    public func ipJSON(_ args: [String]) throws -> [[String: Any]] {
+        let out = try shell(["ip", "-j", "-n", name] + args).stdout
+        let trimmed = out.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty { return [] }
+        return (try JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [[String: Any]]) ?? []
+    }
+}
+
+/// Runs `body` with `count` fresh namespaces that are removed afterwards, even on throw.
+public func withScratchNamespaces<T>(_ count: Int, _ body: ([ScratchNamespace]) throws -> T) throws -> T {
+    let spaces = try (0..<count).map { _ in try ScratchNamespace() }
+    defer { withExtendedLifetime(spaces) {} }
+    return try body(spaces)
+}
+
+public struct CommandResult: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+}
+
+public struct CommandError: Error, CustomStringConvertible {
+    public var command: [String]
+    public var result: CommandResult
+    public var description: String {
+        "\(command.joined(separator: " ")) exited \(result.status): \(result.stderr)\(result.stdout)"
+    }
+}
+
+/// Runs a command and captures its output. Throws on a non-zero exit when `check` is set.
+@discardableResult
+public func shell(_ args: [String], stdin: String? = nil, environment: [String: String]? = nil,
+                  check: Bool = true) throws -> CommandResult {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = args
+    if let environment { p.environment = environment }
+    let out = Pipe(), err = Pipe(), inp = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    p.standardInput = inp
+    try p.run()
+    if let stdin { inp.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try? inp.fileHandleForWriting.close()
+    // Read both pipes concurrently so a chatty child never blocks on a full pipe.
+    let errData = LockedData()
+    let t = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
+    t.start()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    while !errData.isSet { usleep(100) }
+    let r = CommandResult(status: p.terminationStatus,
+                          stdout: String(decoding: outData, as: UTF8.self),
+                          stderr: String(decoding: errData.get(), as: UTF8.self))
+    if check && r.status != 0 { throw CommandError(command: args, result: r) }
+    return r
+}
+
+private final class LockedData: @unchecked Sendable {
+    private var data: Data?
+    private let lock = NSLock()
+    func set(_ d: Data) { lock.withLock { data = d } }
+    var isSet: Bool { lock.withLock { data != nil } }
+    func get() -> Data { lock.withLock { data ?? Data() } }
+}
+
+/// Polls `condition` until it holds or `timeout` passes. Returns whether it held.
+public func eventually(timeout: Double = 5, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    repeat {
+        if try condition() { return true }
+        usleep(20_000)
+    } while Date() < deadline
+    return try condition()
+}
