@@ -1,1 +1,0 @@
-// CNI: see docs/ARCHITECTURE.md. Placeholder until the module lands.
