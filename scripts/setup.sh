@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs everything Trellis needs to build, test and run on Debian 12. Idempotent.
+set -euo pipefail
+
+packages=(
+  # C libraries the kernel interfaces link against
+  libmnl-dev libnftnl-dev libbpf-dev libipset-dev pkg-config
+  # kernel tools the tests compare against and the demo uses
+  iproute2 nftables iptables ipset conntrack iputils-ping util-linux procps kmod
+  # the reference CNI plugins (side-by-side tests and benchmarks)
+  containernetworking-plugins
+  # eBPF programs (bpf/) are compiled with clang -target bpf
+  clang
+  # scripting helpers used by tests and the demo
+  jq netcat-openbsd
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup: run as root (network namespaces and apt need it)" >&2
+  exit 1
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The Swift toolchain: on this kind of machine it lives in /opt/swift.
+if ! command -v swift >/dev/null 2>&1; then
+  if [ -x /opt/swift/usr/bin/swift ]; then
+    export PATH=/opt/swift/usr/bin:$PATH
+  else
+    echo "setup: no Swift toolchain found (need Swift 6.x on PATH or in /opt/swift)" >&2
+    exit 1
+  fi
+fi

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Sets up the machine and runs every test. Kernel tests make their own network namespaces
+# and remove them; nothing touches the host namespace's routes or rules.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+
+swift build --build-tests
+log=$(mktemp /tmp/trellis-test.XXXXXX.log)
+set +e
+swift test --skip-build >"$log" 2>&1
+status=$?
+set -e
+# Show failures in full, passes as one line each.
+grep -E '✘|recorded an issue|error:|passed after|failed after|skipped' "$log" | grep -vE '^◇' || true
+echo "full log: $log"
+exit $status
