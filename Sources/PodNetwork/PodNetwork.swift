@@ -1,1 +1,0 @@
-// PodNetwork: see docs/ARCHITECTURE.md. Placeholder until the module lands.
