@@ -1,0 +1,7 @@
+.PHONY: demo test bench
+demo:
+	scripts/demo.sh
+test:
+	scripts/test.sh
+bench:
+	scripts/bench.sh
