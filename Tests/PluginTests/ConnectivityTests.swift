@@ -1,0 +1,146 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Real packets between pods made by the plugin.
+@Suite(.enabled(if: isRoot, "needs root for network namespaces"), .serialized)
+struct ConnectivityTests {
+    @Test func twoPodsPingEachOtherAndTheGateway() throws {
+        let lab = try BridgeLab()
+        let cfg = lab.config(extra: #""isDefaultGateway":true"#,
+                             ipam: #"{"type":"trellis-ipam","dataDir":"\#(lab.data.path)/ipam","ranges":[[{"subnet":"10.81.0.0/24"}],[{"subnet":"fd00:81::/64"}]]}"#)
+        let a = try lab.pod(), b = try lab.pod()
+        let ra = try lab.call("ADD", pod: a, config: cfg), rb = try lab.call("ADD", pod: b, config: cfg)
+        #expect(ra.status == 0 && rb.status == 0, "\(ra) \(rb)")
+        let ipB = addresses(rb).map { String($0.split(separator: "/")[0]) }
+        #expect(ipB.count == 2)
+        for ip in ipB + ["10.81.0.1", "fd00:81::1"] {
+            let ping = try a.run(["ping", "-c", "1", "-W", "2", ip], check: false)
+            #expect(ping.status == 0, "pod a -> \(ip): \(ping.stdout)")
+        }
+    }
+
+    @Test func ipMasqHidesThePodBehindTheNode() throws {
+        let lab = try BridgeLab()
+        let ext = try ScratchNamespace("text")
+        try lab.node.run(["ip", "link", "add", "uplink", "type", "veth", "peer", "name", "eth0", "netns", ext.name])
+        try lab.node.run(["ip", "addr", "add", "192.0.2.1/24", "dev", "uplink"])
+        try lab.node.run(["ip", "link", "set", "uplink", "up"])
+        try ext.run(["ip", "addr", "add", "192.0.2.2/24", "dev", "eth0"])
+        try ext.run(["ip", "link", "set", "eth0", "up"])
+        for masq in [true, false] {
+            let pod = try lab.pod()
+            let cfg = lab.config(bridge: masq ? "tbr0" : "tbr1", extra: #""isDefaultGateway":true,"ipMasq":\#(masq)"#,
+                                 subnet: masq ? "10.82.0.0/24" : "10.83.0.0/24")
+            let add = try lab.call("ADD", pod: pod, config: cfg)
+            #expect(add.status == 0, "\(add)")
+            if !masq {
+                // Without masquerade the external host needs a route back to the pod.
+                try ext.run(["ip", "route", "add", "10.83.0.0/24", "via", "192.0.2.1"])
+            }
+            let seen = try sourceSeenByExternal(from: pod, ext: ext)
+            let podIP = addresses(add).first.map { String($0.split(separator: "/")[0]) } ?? "?"
+            #expect(seen == (masq ? "192.0.2.1" : podIP), "masq=\(masq): external saw \(seen)")
+            // DEL removes the masquerade: the pod is seen as itself afterwards.
+            if masq {
+                #expect(try lab.call("DEL", pod: pod, config: cfg).status == 0)
+            }
+        }
+    }
+
+    /// Opens a TCP connection from `pod` to the external host and returns the peer address
+    /// the external host sees.
+    func sourceSeenByExternal(from pod: ScratchNamespace, ext: ScratchNamespace) throws -> String {
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = ["ip", "netns", "exec", ext.name, "nc", "-l", "-p", "8080"]
+        server.standardOutput = FileHandle.nullDevice
+        try server.run()
+        defer { server.terminate(); server.waitUntilExit() }
+        _ = eventually { ((try? ext.run(["ss", "-Hltn", "( sport = :8080 )"]).stdout) ?? "").contains("8080") }
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        client.arguments = ["ip", "netns", "exec", pod.name, "sh", "-c", "sleep 3 | nc -q 0 192.0.2.2 8080"]
+        try client.run()
+        defer { client.terminate(); client.waitUntilExit() }
+        var peer = ""
+        _ = eventually {
+            peer = (try? ext.run(["ss", "-Htn", "state", "established", "( sport = :8080 )"]).stdout) ?? ""
+            return !peer.isEmpty
+        }
+        // Columns: Recv-Q Send-Q Local Peer
+        let fields = peer.split(whereSeparator: \.isWhitespace)
+        guard fields.count >= 4 else { return "none" }
+        let p = String(fields[3])
+        return String(p[..<(p.lastIndex(of: ":") ?? p.endIndex)])
+    }
+}
+
+/// Concurrency and crash safety of the whole plugin, as processes.
+@Suite(.enabled(if: isRoot, "needs root for network namespaces"), .serialized)
+struct ConcurrencyTests {
+    @Test func hundredConcurrentAddsNeverDuplicate() throws {
+        let lab = try BridgeLab()
+        let cfg = lab.config(subnet: "10.84.0.0/24")
+        let pods = try (0..<100).map { _ in try lab.pod() }
+        let script = pods.map { p in
+            "CNI_COMMAND=ADD CNI_CONTAINERID=\(p.name) CNI_NETNS=\(p.path) CNI_IFNAME=eth0 CNI_PATH=\(lab.bin) \(lab.bin)/trellis-bridge < \(lab.data.path)/conf.json > \(lab.data.path)/\(p.name).out 2>&1 &"
+        }.joined(separator: "\n") + "\nwait\n"
+        try cfg.write(toFile: lab.data.path + "/conf.json", atomically: true, encoding: .utf8)
+        try shell(["nsenter", "--net=\(lab.node.path)", "--", "sh", "-c", script])
+        var seen: [String: String] = [:]
+        var failures: [String] = []
+        for p in pods {
+            let out = try String(contentsOfFile: lab.data.path + "/\(p.name).out", encoding: .utf8)
+            let r = PluginOutput(status: 0, stdout: out, stderr: "")
+            guard let ip = addresses(r).first else { failures.append(out); continue }
+            #expect(seen[ip] == nil, "\(ip) handed to \(seen[ip] ?? "") and \(p.name)")
+            seen[ip] = p.name
+            // The address really is on the pod.
+            #expect(try p.ipJSON(["addr", "show", "dev", "eth0"]).description.contains(ip.split(separator: "/")[0]))
+        }
+        #expect(failures.isEmpty, "\(failures.prefix(3))")
+        #expect(seen.count == 100)
+    }
+
+    @Test func sigkillNeverCorruptsTheStoreAndGCReclaims() throws {
+        let lab = try BridgeLab()
+        let cfg = lab.config(subnet: "10.85.0.0/16")
+        try cfg.write(toFile: lab.data.path + "/conf.json", atomically: true, encoding: .utf8)
+        var rng = SystemRandomNumberGenerator()
+        var completed: [(String, String)] = []
+        for i in 0..<50 {
+            let pod = try lab.pod()
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
+            p.arguments = ["--net=\(lab.node.path)", "--", lab.bin + "/trellis-bridge"]
+            p.environment = ["CNI_COMMAND": "ADD", "CNI_CONTAINERID": "k\(i)", "CNI_NETNS": pod.path,
+                             "CNI_IFNAME": "eth0", "CNI_PATH": lab.bin]
+            p.standardInput = FileHandle(forReadingAtPath: lab.data.path + "/conf.json")
+            let out = Pipe()
+            p.standardOutput = out
+            try p.run()
+            usleep(UInt32.random(in: 0..<12_000, using: &rng))
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            if p.terminationReason == .exit && p.terminationStatus == 0 { completed.append(("k\(i)", text)) }
+            // After every kill the store still works: a normal ADD + DEL succeeds.
+            let probe = try lab.call("ADD", pod: try lab.pod(), container: "probe\(i)", config: cfg)
+            #expect(probe.status == 0, "store usable after kill \(i): \(probe)")
+            #expect(try lab.call("DEL", pod: nil, container: "probe\(i)", config: cfg).status == 0)
+        }
+        // GC with an empty valid list reclaims every leaked address: the whole /16 is free,
+        // so a STATUS is OK and the range can hand out its first address again after wrap.
+        let gc = try lab.call("GC", pod: nil, ifName: nil, config: BridgeLab.withAttachments(cfg, []))
+        #expect(gc.status == 0, "\(gc)")
+        let store = try String(contentsOfFile: try ipamStateFile(lab), encoding: .utf8)
+        #expect(!store.contains("\"k"), "no allocation left after GC: \(store.prefix(400))")
+    }
+
+    func ipamStateFile(_ lab: BridgeLab) throws -> String {
+        let dir = lab.data.path + "/ipam/tnet"
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { !$0.hasPrefix(".") && !$0.hasSuffix(".lock") && !$0.contains("tmp") }
+        return dir + "/" + (files.sorted().first ?? "")
+    }
+}
