@@ -30,6 +30,9 @@ let package = Package(
         // Pod networking: pure plans + apply through Netlink/NFTables.
         .target(name: "PodNetwork", dependencies: ["CNI", "IPAM", "NetAddr", "NetNS", "Netlink", "NFTables"]),
 
+        // Kubernetes API: object model, codecs, selectors (pure).
+        .target(name: "KubeAPI", dependencies: ["NetAddr"]),
+
         // CNI plugin binaries: each main is one call into a library.
         .executableTarget(name: "trellis-bridge", dependencies: ["PodNetwork"], path: "Plugins/bridge"),
         .executableTarget(name: "trellis-ipam", dependencies: ["IPAM", "CNI"], path: "Plugins/ipam"),
@@ -43,6 +46,7 @@ let package = Package(
         .testTarget(name: "CNITests", dependencies: ["CNI", "NetAddr"]),
         .testTarget(name: "IPAMTests", dependencies: ["IPAM", "CNI", "NetAddr", "TestSupport"]),
         .testTarget(name: "PodNetworkTests", dependencies: ["PodNetwork", "TestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"], exclude: ["Fixtures"]),
         .testTarget(name: "PluginTests", dependencies: ["CNI", "NetAddr", "NetNS", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,1 @@
+// KubeAPI: Kubernetes object model. Placeholder until the module lands.
