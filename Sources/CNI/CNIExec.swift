@@ -43,6 +43,24 @@ public enum CNIExec {
                       environment: environment(base: Posix.environment(), cni: cni), config: config)
     }
 
+    /// Asks the plugin at `pluginPath` which spec versions it supports (VERSION).
+    /// Code 6 if the answer has no `supportedVersions` list.
+    public static func supportedVersions(pluginPath: String) -> Result<[String], CNIError> {
+        let env = environment(base: Posix.environment(), cni: CNIEnvironment(command: .version))
+        do throws(CNIError) {
+            let done = try Posix.spawn(path: pluginPath, arguments: [], environment: env, stdin: [])
+            _ = try interpret(binary: pluginPath, command: .version, exitCode: done.exitCode,
+                              stdout: done.stdout, stderr: done.stderr)
+            let answer = try JSONValue(parsing: done.stdout)
+            guard let list = answer["supportedVersions"]?.arrayValue?.compactMap(\.stringValue) else {
+                throw CNIError(CNIError.decodeFailure, "plugin \(pluginPath) VERSION printed no supportedVersions")
+            }
+            return .success(list)
+        } catch {
+            return .failure(error)
+        }
+    }
+
     /// `base` without its `CNI_*` variables, plus those of `cni`.
     public static func environment(base: [String: String], cni: CNIEnvironment) -> [String: String] {
         base.filter { !$0.key.hasPrefix("CNI_") }.merging(cni.variables) { _, new in new }

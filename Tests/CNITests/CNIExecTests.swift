@@ -92,6 +92,7 @@ final class FakePluginDir {
         esac
         """)
         dir.add("deaf", script: "exit 0\n")
+        dir.add("versioned", script: #"echo '{"cniVersion":"1.1.0","supportedVersions":["1.0.0","1.1.0"]}'"# + "\n")
         dir.add("not-executable", script: "exit 0\n")
         chmod("\(dir.path)/not-executable", 0o644)
 
@@ -119,6 +120,9 @@ final class FakePluginDir {
         do { _ = try CNIExec.delegate(type: "not-executable", command: .add, call: call); Issue.record("ran it") } catch {
             #expect(error.code == CNIError.invalidEnvironment)
         }
+
+        #expect(try CNIExec.supportedVersions(pluginPath: "\(dir.path)/versioned").get() == ["1.0.0", "1.1.0"])
+        #expect(throws: CNIError.self) { try CNIExec.supportedVersions(pluginPath: "\(dir.path)/deaf").get() }
 
         // A plugin that never reads a large stdin must not hang or kill us (SIGPIPE).
         let big = Array(repeating: UInt8(ascii: " "), count: 1 << 20)
