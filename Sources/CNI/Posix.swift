@@ -54,7 +54,13 @@ enum Posix {
         }
     }
 
-    static func exit(_ code: Int32) -> Never { Glibc.exit(code) }
+    static func exit(_ code: Int32) -> Never {
+        #if canImport(Glibc)
+        Glibc.exit(code)
+        #else
+        Darwin.exit(code)
+        #endif
+    }
 
     /// Whether `path` is a regular file we may execute. Wraps `stat(2)` and `access(2)`.
     static func isExecutableFile(_ path: String) -> Bool {
