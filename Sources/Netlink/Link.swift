@@ -117,6 +117,9 @@ public struct LinkSpec: Sendable {
         LinkSpec(name: name, kind: .veth(peer: peer), mtu: mtu, mac: mac)
     }
 
+    /// A bridge. Kernel quirk (6.18): an `mtu` given here is not "set by user", so the
+    /// bridge follows its ports' MTU once one is enslaved; call `linkSetMTU` to pin it.
+    /// `vlanFiltering` fails with `EOPNOTSUPP` on kernels without CONFIG_BRIDGE_VLAN_FILTERING.
     public static func bridge(name: String, mtu: Int? = nil, mac: MACAddress? = nil,
                               vlanFiltering: Bool? = nil) -> LinkSpec {
         LinkSpec(name: name, kind: .bridge(vlanFiltering: vlanFiltering), mtu: mtu, mac: mac)

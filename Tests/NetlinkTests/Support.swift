@@ -38,3 +38,13 @@ extension RTNetlink {
 }
 
 let kernelReason: Comment = "needs root to create network namespaces"
+
+/// The error `body` throws, or nil when it succeeds.
+func failure(_ body: () throws(NetlinkError) -> Void) -> NetlinkError? {
+    do {
+        try body()
+        return nil
+    } catch {
+        return error
+    }
+}
