@@ -9,8 +9,9 @@ extension RTNetlink {
     public func linkSetHairpin(index: Int, _ on: Bool) throws(NetlinkError) {
         try execute("RTM_SETLINK", { "#\(index) hairpin \(on ? "on" : "off")" }, type: Int32(RTM_SETLINK)) { m in
             m.header(ifinfomsg(index: index, family: AF_BRIDGE))
-            // Kernels since 5.2 reject an un-flagged nest here (strict validation).
-            m.nest(IFLA_PROTINFO, flagged: true) {
+            // br_setlink reads an IFLA_PROTINFO without NLA_F_NESTED as the old one-byte
+            // port state; the nest (always flagged by libmnl) carries IFLA_BRPORT_* instead.
+            m.nest(IFLA_PROTINFO) {
                 m.put(IFLA_BRPORT_MODE, UInt8(on ? 1 : 0))
             }
         }

@@ -23,10 +23,13 @@ final class MessageBuffer {
 /// Inputs are validated before encoding (names at most 15 bytes), so a request always fits
 /// the 8 KiB buffer; the `_check` variants turn a bug into a trap, never an overrun.
 struct MessageWriter {
+    /// Held so the memory `nlh` points into lives as long as the writer.
+    let buffer: MessageBuffer
     let nlh: UnsafeMutablePointer<nlmsghdr>
     let capacity: Int
 
     init(_ buffer: MessageBuffer, type: Int32, flags: Int32) {
+        self.buffer = buffer
         nlh = mnl_nlmsg_put_header(buffer.base)
         capacity = buffer.capacity
         nlh.pointee.nlmsg_type = UInt16(type)
@@ -76,10 +79,10 @@ struct MessageWriter {
         mac.bytes.withUnsafeBytes { put(type, raw: $0) }
     }
 
-    /// A nested attribute (`NLA_F_NESTED` is set when `flagged`, as newer kernels expect).
-    func nest(_ type: some BinaryInteger, flagged: Bool = false, _ body: () -> Void) {
-        let t = UInt16(type) | (flagged ? UInt16(NLA_F_NESTED) : 0)
-        guard let start = mnl_attr_nest_start_check(nlh, capacity, t) else {
+    /// A nested attribute. libmnl always sets `NLA_F_NESTED` on the type, which every
+    /// kernel accepts (and the bridge's `IFLA_PROTINFO` requires).
+    func nest(_ type: some BinaryInteger, _ body: () -> Void) {
+        guard let start = mnl_attr_nest_start_check(nlh, capacity, UInt16(type)) else {
             preconditionFailure("netlink request too large")
         }
         body()
@@ -146,5 +149,23 @@ struct Message {
         let offset = Int(trellis_nlmsg_align(UInt32(MemoryLayout<T>.size)))
         guard p.count >= offset else { return }
         Netlink.forEachAttribute(in: UnsafeRawBufferPointer(rebasing: p[offset...]), body)
+    }
+}
+
+// MARK: - Byte-level entry points for the wire tests (`@testable import Netlink`).
+
+/// Encodes one request into a fresh buffer and returns its bytes.
+func encodeRequest(type: Int32, flags: Int32 = 0, _ build: (MessageWriter) -> Void) -> [UInt8] {
+    let writer = MessageWriter(MessageBuffer(capacity: Int(trellis_mnl_socket_buffer_size())), type: type, flags: flags)
+    build(writer)
+    return writer.bytes
+}
+
+/// Runs `body` on `bytes` viewed as one received message.
+func withMessage<R>(_ bytes: [UInt8], _ body: (Message) -> R) -> R {
+    let buffer = MessageBuffer(capacity: max(bytes.count, 16))
+    bytes.withUnsafeBytes { buffer.base.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+    return withExtendedLifetime(buffer) {
+        body(Message(nlh: UnsafePointer(buffer.base.assumingMemoryBound(to: nlmsghdr.self))))
     }
 }

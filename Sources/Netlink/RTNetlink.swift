@@ -26,7 +26,7 @@ public final class RTNetlink: @unchecked Sendable {
     public convenience init() throws(NetlinkError) {
         let here: NetNS
         do { here = try NetNS.current() } catch { throw NetlinkError(error) }
-        try self.init(openedIn: here, groups: [])
+        self.init(adopting: try Self.open(groups: []), in: here)
     }
 
     /// Opens a socket inside `netns` (on a dedicated thread that has entered it); the socket
@@ -37,10 +37,10 @@ public final class RTNetlink: @unchecked Sendable {
 
     /// Opens a socket in `netns` subscribed to multicast `groups` (`RTNLGRP_*`).
     convenience init(entering netns: NetNS, groups: [UInt32]) throws(NetlinkError) {
-        let result: Result<RTNetlink, NetlinkError>
+        let opened: Result<RawSocket, NetlinkError>
         do {
-            result = try netns.withEntered { () -> Result<RTNetlink, NetlinkError> in
-                do throws(NetlinkError) { return .success(try RTNetlink(openedIn: netns, groups: groups)) }
+            opened = try netns.withEntered { () -> Result<RawSocket, NetlinkError> in
+                do throws(NetlinkError) { return .success(try Self.open(groups: groups)) }
                 catch { return .failure(error) }
             }
         } catch let error as NetNSError {
@@ -48,49 +48,42 @@ public final class RTNetlink: @unchecked Sendable {
         } catch {
             throw NetlinkError("setns", netns.path, errno: EINVAL)
         }
-        self.init(moving: try result.get())
+        self.init(adopting: try opened.get(), in: netns)
     }
 
-    private init(openedIn netns: NetNS, groups: [UInt32]) throws(NetlinkError) {
+    private init(adopting raw: RawSocket, in netns: NetNS) {
+        socket = raw.pointer
+        portID = mnl_socket_get_portid(raw.pointer)
+        sequence = UInt32(truncatingIfNeeded: time(nil))
+        self.netns = netns
+    }
+
+    /// A bound socket on its way out of the namespace-entering thread.
+    private struct RawSocket: @unchecked Sendable { let pointer: OpaquePointer }
+
+    private static func open(groups: [UInt32]) throws(NetlinkError) -> RawSocket {
         guard let socket = mnl_socket_open2(NETLINK_ROUTE, Int32(SOCK_CLOEXEC.rawValue)) else {
             throw NetlinkError("socket", "NETLINK_ROUTE", errno: errno)
         }
-        if mnl_socket_bind(socket, 0, pid_t(MNL_SOCKET_AUTOPID)) < 0 {
+        func fail(_ operation: String, _ object: String) -> NetlinkError {
             let e = errno
             mnl_socket_close(socket)
-            throw NetlinkError("bind", "NETLINK_ROUTE", errno: e)
+            return NetlinkError(operation, object, errno: e)
         }
+        if mnl_socket_bind(socket, 0, pid_t(MNL_SOCKET_AUTOPID)) < 0 { throw fail("bind", "NETLINK_ROUTE") }
         // Ask for the kernel's error text, and not for an echo of our request in errors.
         var on: Int32 = 1
         _ = mnl_socket_setsockopt(socket, trellis_netlink_ext_ack(), &on, socklen_t(MemoryLayout<Int32>.size))
         _ = mnl_socket_setsockopt(socket, trellis_netlink_cap_ack(), &on, socklen_t(MemoryLayout<Int32>.size))
         for var group in groups {
             if mnl_socket_setsockopt(socket, NETLINK_ADD_MEMBERSHIP, &group, socklen_t(MemoryLayout<UInt32>.size)) < 0 {
-                let e = errno
-                mnl_socket_close(socket)
-                throw NetlinkError("NETLINK_ADD_MEMBERSHIP", "group \(group)", errno: e)
+                throw fail("NETLINK_ADD_MEMBERSHIP", "group \(group)")
             }
         }
-        self.socket = socket
-        self.portID = mnl_socket_get_portid(socket)
-        self.sequence = UInt32(truncatingIfNeeded: time(nil))
-        self.netns = netns
-        self.owner = nil
+        return RawSocket(pointer: socket)
     }
 
-    // `withEntered` returns a finished object; this adopts its socket without reopening.
-    private let owner: RTNetlink?
-    private init(moving other: RTNetlink) {
-        socket = other.socket
-        portID = other.portID
-        sequence = other.sequence
-        netns = other.netns
-        owner = other
-    }
-
-    deinit {
-        if owner == nil { mnl_socket_close(socket) }
-    }
+    deinit { mnl_socket_close(socket) }
 
     /// The socket's file descriptor, for `poll(2)`.
     var fileDescriptor: Int32 { mnl_socket_get_fd(socket) }
