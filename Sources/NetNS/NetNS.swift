@@ -139,7 +139,22 @@ public final class NetNS: @unchecked Sendable, CustomStringConvertible {
 
     /// Makes the run directory a shared mount point, as iproute2 does, so bind mounts made
     /// here propagate into other mount namespaces (e.g. `ip netns exec`).
+    ///
+    /// Two processes doing this at once could each find the directory unmounted and stack two
+    /// bind mounts, hiding namespaces made under the lower one; an flock serializes it (iproute2
+    /// does the same steps without a lock, so do not race it with `ip netns add` either).
     static func prepareRunDirectory() throws(NetNSError) {
+        let lockPath = "/var/run/trellis-netns.lock"
+        let lock = Glibc.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard lock >= 0 else { throw NetNSError("open", lockPath, errno: errno) }
+        defer { close(lock) }
+        while flock(lock, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw NetNSError("flock", lockPath, errno: errno) }
+        }
+        try makeRunDirectoryShared()
+    }
+
+    private static func makeRunDirectoryShared() throws(NetNSError) {
         if mkdir("/var/run", 0o755) != 0 && errno != EEXIST {
             throw NetNSError("mkdir", "/var/run", errno: errno)
         }

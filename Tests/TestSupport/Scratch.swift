@@ -29,7 +29,12 @@ public final class ScratchNamespace: @unchecked Sendable {
         _ = try? shell(["ip", "-n", name, "link", "set", "lo", "up"])
     }
 
-    deinit { try? NetNS.delete(named: name) }
+    deinit {
+        do { try NetNS.delete(named: name) } catch {
+            // A failed cleanup must be visible: it leaves a namespace on the machine.
+            FileHandle.standardError.write(Data("ScratchNamespace: could not delete \(name): \(error)\n".utf8))
+        }
+    }
 
     /// Runs a command inside this namespace (`ip netns exec`).
     @discardableResult
