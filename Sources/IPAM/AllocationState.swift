@@ -2,7 +2,7 @@ import FoundationEssentials
 import NetAddr
 
 /// A (container, interface) pair that addresses are allocated to.
-public struct Attachment: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct ContainerAttachment: Hashable, Sendable, Codable, CustomStringConvertible {
     public var containerID: String
     public var ifName: String
     public init(containerID: String, ifName: String) {
@@ -24,11 +24,11 @@ public struct Allocation: Hashable, Sendable, Codable, Comparable, CustomStringC
         self.ifName = ifName
     }
 
-    public init(ip: IPAddress, attachment: Attachment) {
+    public init(ip: IPAddress, attachment: ContainerAttachment) {
         self.init(ip: ip, containerID: attachment.containerID, ifName: attachment.ifName)
     }
 
-    public var attachment: Attachment { Attachment(containerID: containerID, ifName: ifName) }
+    public var attachment: ContainerAttachment { ContainerAttachment(containerID: containerID, ifName: ifName) }
 
     public var description: String { "\(ip) \(containerID) \(ifName)" }
 
@@ -50,11 +50,11 @@ public struct AllocationState: Equatable, Sendable, CustomStringConvertible {
         reindex()
     }
 
-    public func owner(of ip: IPAddress) -> Attachment? {
+    public func owner(of ip: IPAddress) -> ContainerAttachment? {
         byIP[ip].map { allocations[$0].attachment }
     }
 
-    public func allocations(of attachment: Attachment) -> [Allocation] {
+    public func allocations(of attachment: ContainerAttachment) -> [Allocation] {
         allocations.filter { $0.attachment == attachment }
     }
 

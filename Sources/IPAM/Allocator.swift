@@ -21,7 +21,7 @@ public struct Allocator: Sendable {
     /// - Throws: 4 duplicate attachment, 7 requested address outside the sets or reserved,
     ///   11 requested address held by another attachment, 100 a range set is exhausted.
     ///   On a throw `state` is unchanged.
-    public func allocate(for attachment: Attachment, requested: [IPAddress] = [],
+    public func allocate(for attachment: ContainerAttachment, requested: [IPAddress] = [],
                          in state: inout AllocationState) throws(CNIError) -> [CNIResult.IPConfig] {
         if let existing = try existingAllocation(for: attachment, requested: requested, in: state) {
             return existing
@@ -81,13 +81,13 @@ public struct Allocator: Sendable {
 
     /// Releases everything `attachment` holds in this network (DEL). Releasing nothing is fine.
     @discardableResult
-    public func release(_ attachment: Attachment, in state: inout AllocationState) -> [Allocation] {
+    public func release(_ attachment: ContainerAttachment, in state: inout AllocationState) -> [Allocation] {
         state.removeAll { $0.attachment == attachment }
     }
 
     /// Releases every allocation whose attachment is not in `valid` (GC).
     @discardableResult
-    public func collectGarbage(keeping valid: Set<Attachment>, in state: inout AllocationState) -> [Allocation] {
+    public func collectGarbage(keeping valid: Set<ContainerAttachment>, in state: inout AllocationState) -> [Allocation] {
         state.removeAll { !valid.contains($0.attachment) }
     }
 
@@ -98,7 +98,7 @@ public struct Allocator: Sendable {
 
     // MARK: - ADD details
 
-    private func existingAllocation(for attachment: Attachment, requested: [IPAddress],
+    private func existingAllocation(for attachment: ContainerAttachment, requested: [IPAddress],
                                     in state: AllocationState) throws(CNIError) -> [CNIResult.IPConfig]? {
         let held = state.allocations(of: attachment).filter { a in config.rangeSets.contains { $0.contains(a.ip) } }
         if held.isEmpty { return nil }

@@ -11,8 +11,8 @@ import CNI
 ///
 /// An update takes the lock, reads `state.json`, writes the new state to the temp file,
 /// fsyncs it, renames it over `state.json` and fsyncs the directory. A process killed at any
-/// point leaves the old or the new `state.json`; a torn temp file is overwritten (and
-/// removed at the next update). One file per network, so ADD never scans a directory.
+/// point leaves the old or the new `state.json`; a torn temp file is never read, and the next
+/// update overwrites or removes it. One file per network, so ADD never scans a directory.
 public struct FileStore: Store {
     public var dataDir: String
     /// How long to wait for another process's lock before failing with code 11.
@@ -51,7 +51,12 @@ public struct FileStore: Store {
         let old = try read(path)
         var new = old
         let result = try body(&new)
-        if new != old { try write(new, to: path, dir: dir) }
+        if new != old {
+            try write(new, to: path, dir: dir)
+        } else {
+            // A writer killed mid-write leaves a torn temp file; it is never read, only cleared.
+            try io { () throws(SystemError) in try FileDescriptor.unlinkIfPresent(path + ".tmp") }
+        }
         return result
     }
 

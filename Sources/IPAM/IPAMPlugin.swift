@@ -74,7 +74,7 @@ public struct IPAMPlugin: Sendable {
     /// GC: releases every allocation of the network whose attachment is not in
     /// `validAttachments` (CNI 1.1 `cni.dev/valid-attachments`) and reports what it released.
     @discardableResult
-    public func gc(config: IPAMConfig, validAttachments: [Attachment]) throws(CNIError) -> [Allocation] {
+    public func gc(config: IPAMConfig, validAttachments: [ContainerAttachment]) throws(CNIError) -> [Allocation] {
         let allocator = Allocator(config: config)
         let valid = Set(validAttachments)
         return try store(for: config).update(network: config.name) { state in
@@ -102,9 +102,9 @@ public struct IPAMPlugin: Sendable {
         try store(for: config).load(network: config.name).allocations
     }
 
-    private static func attachment(_ containerID: String, _ ifName: String) throws(CNIError) -> Attachment {
+    private static func attachment(_ containerID: String, _ ifName: String) throws(CNIError) -> ContainerAttachment {
         if containerID.isEmpty { throw CNIError(CNIError.invalidEnvironment, "container ID is empty") }
         if ifName.isEmpty { throw CNIError(CNIError.invalidEnvironment, "interface name is empty") }
-        return Attachment(containerID: containerID, ifName: ifName)
+        return ContainerAttachment(containerID: containerID, ifName: ifName)
     }
 }
