@@ -27,18 +27,18 @@ func cniError(_ body: () throws -> Void) -> CNIError? {
     do { try body(); return nil } catch let e as CNIError { return e } catch { return CNIError(999, "\(error)") }
 }
 
-/// A temporary directory removed, with everything in it, when the value goes away.
-final class TemporaryDirectory {
-    let path: String
-
-    init() {
-        var template = Array("/tmp/ipam-test-XXXXXX".utf8CString)
-        path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+/// Runs `body` with a fresh directory under /tmp that is removed afterwards, even on throw.
+func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {
+    var template = Array("/tmp/ipam-test-XXXXXX".utf8CString)
+    guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+        throw CNIError(5, "mkdtemp failed")
     }
+    let path = String(cString: made)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    return try body(path)
+}
 
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func contents(_ sub: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "\(path)/\(sub)")) ?? []).sorted()
-    }
+/// The names in a directory, sorted; empty if it does not exist.
+func directoryContents(_ path: String) -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
 }
