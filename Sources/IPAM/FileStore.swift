@@ -60,6 +60,7 @@ public struct FileStore: Store {
         return result
     }
 
+    /// Makes the network's directory if needed and checks it is writable (`access(W_OK)`).
     public func checkWritable(network: String) throws(CNIError) {
         try checkName(network)
         let dir = directory(network: network)

@@ -4,8 +4,19 @@ import NetAddr
 /// The IPAM plugin's verbs on plain values, for the bridge plugin (in-process) and the
 /// `trellis-ipam` binary alike. Parsing the CNI environment is the caller's job.
 ///
-/// STATUS: code 50 (`notAvailable`) when the store cannot be written or a range set has no
-/// free address; IPAM never reports 51 (`limitedConnectivity`), which is about the network.
+/// STATUS: code 50 (`notAvailable`) when the store cannot be written or read, or a range set
+/// has no free address; IPAM never reports 51 (`limitedConnectivity`), which is about the
+/// network, not addresses.
+///
+/// Where we differ from host-local, on purpose:
+/// - state is one `state.json` per network (see `FileStore`), not a file per address, so a
+///   `dataDir` is not shared with host-local for the same network name;
+/// - a retried ADD matching what the attachment holds returns it (host-local errors);
+/// - network, IPv4 broadcast and every range's gateway are skipped even when an explicit
+///   `rangeStart`/`rangeEnd` includes them (host-local would hand out the network address);
+/// - `CNI_ARGS` `IP=` takes a comma list, and unknown `CNI_ARGS` keys are ignored;
+/// - errors carry codes: 4 duplicate ADD, 5 I/O, 7 config or requested address, 11 requested
+///   address in use or store locked, 100 range set exhausted, 104 CHECK found nothing.
 public struct IPAMPlugin: Sendable {
     private let fixedStore: (any Store)?
 
