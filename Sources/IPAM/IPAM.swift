@@ -1,1 +1,0 @@
-// IPAM: see docs/ARCHITECTURE.md. Placeholder until the module lands.
