@@ -1,1 +1,4 @@
-print("trellis-bridge: not built yet")
+import CNI
+import PodNetwork
+
+Skel.main(BridgePlugin())

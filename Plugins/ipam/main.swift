@@ -1,1 +1,4 @@
-print("trellis-ipam: not built yet")
+import CNI
+import IPAM
+
+Skel.main(IPAMPlugin())
