@@ -22,7 +22,9 @@ enum Limits {
     static let elementsPerMessage = 64
     static let expressionsPerRule = 128
     static let nameLength = 255          // NFT_NAME_MAXLEN - 1
-    static let commentLength = 128       // nft's NFTNL_UDATA_COMMENT_MAXLEN
+    // The udata TLV length is one byte (string + NUL) and NFT_USERDATA_MAXLEN is 256; nft
+    // itself writes at most 128 bytes but prints longer comments fine.
+    static let commentLength = 253
 }
 
 extension Batch {

@@ -38,7 +38,7 @@ struct KernelTests {
     }
 
     @Test func tablesChainsSetsAndElementsAreVisibleToNft() throws {
-        let ns = try ScratchNamespace()
+        let ns = try ScratchNamespace("nft")
         let nft = try NFTablesConnection(in: ns.netns)
         #expect(try nft.tableExists(Self.table) == false)
         var b = setup()
@@ -80,7 +80,7 @@ struct KernelTests {
     }
 
     @Test func aBatchWhoseLastOperationFailsAppliesNothing() throws {
-        let ns = try ScratchNamespace()
+        let ns = try ScratchNamespace("nft")
         let nft = try NFTablesConnection(in: ns.netns)
         var b = setup()
         b.addElements(Self.pairs, [SetElement([.address(IPAddress("10.1.0.5")!), .prefix(IPPrefix("10.1.0.0/24")!)])])
@@ -96,7 +96,7 @@ struct KernelTests {
     }
 
     @Test func deletingAMissingTableIsNotFound() throws {
-        let ns = try ScratchNamespace()
+        let ns = try ScratchNamespace("nft")
         let nft = try NFTablesConnection(in: ns.netns)
         let e = #expect(throws: NFTablesError.self) { try nft.apply(Batch([.deleteTable(Table(.inet, "absent"))])) }
         #expect(e?.isNotFound == true)
@@ -105,7 +105,7 @@ struct KernelTests {
     }
 
     @Test func manyElementsInOneBatch() throws {
-        let ns = try ScratchNamespace()
+        let ns = try ScratchNamespace("nft")
         let nft = try NFTablesConnection(in: ns.netns)
         let plain = NFTSet(table: Self.table, name: "ips", key: [.ipv4Address])
         var b = Batch([.addTable(Self.table), .addSet(plain)])
