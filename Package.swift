@@ -42,7 +42,7 @@ let package = Package(
         .testTarget(name: "NFTablesTests", dependencies: ["NFTables", "NetNS", "NetAddr", "TestSupport"]),
         .testTarget(name: "CNITests", dependencies: ["CNI", "NetAddr"]),
         .testTarget(name: "IPAMTests", dependencies: ["IPAM", "CNI", "NetAddr", "TestSupport"]),
-        .testTarget(name: "PodNetworkTests", dependencies: ["PodNetwork", "TestSupport"]),
+        .testTarget(name: "PodNetworkTests", dependencies: ["PodNetwork", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "PluginTests", dependencies: ["CNI", "NetAddr", "NetNS", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -82,7 +82,7 @@ private let nftMsgDestroySetElem: UInt16 = 30
 
 private let create = UInt16(NLM_F_CREATE)
 
-extension Operation {
+extension Batch.Operation {
     func validate(index: Int) throws(NFTablesError) {
         func fail(_ why: Int32) -> NFTablesError {
             NFTablesError(messageName, object, errno: why, operationIndex: index)

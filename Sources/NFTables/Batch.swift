@@ -20,7 +20,7 @@ public struct Batch: Hashable, Sendable, CustomStringConvertible {
     public mutating func addTable(_ t: Table) { append(.addTable(t)) }
     /// `nft delete table`; fails with ENOENT when the table does not exist.
     public mutating func deleteTable(_ t: Table) { append(.deleteTable(t)) }
-    /// `nft flush table`: removes every rule (and set element) of the table.
+    /// `nft flush table`: removes every rule of every chain in the table (sets keep their elements).
     public mutating func flushTable(_ t: Table) { append(.flushTable(t)) }
     /// `nft add chain`.
     public mutating func addChain(_ c: Chain) { append(.addChain(c)) }
@@ -68,69 +68,76 @@ public struct Rule: Hashable, Sendable {
     }
 }
 
-/// One change in a `Batch`.
-public enum Operation: Hashable, Sendable, CustomStringConvertible {
-    case addTable(Table)
-    case deleteTable(Table)
-    case flushTable(Table)
-    case addChain(Chain)
-    case deleteChain(Chain)
-    case flushChain(Chain)
-    case addRule(Rule)
-    case addSet(NFTSet)
-    case deleteSet(NFTSet)
-    case flushSet(NFTSet)
-    case addElements(NFTSet, [SetElement])
-    case deleteElements(NFTSet, [SetElement])
-    case destroyElements(NFTSet, [SetElement])
+extension Batch {
+    /// One change in a `Batch`.
+    public enum Operation: Hashable, Sendable, CustomStringConvertible {
+        case addTable(Table)
+        case deleteTable(Table)
+        case flushTable(Table)
+        case addChain(Chain)
+        case deleteChain(Chain)
+        case flushChain(Chain)
+        case addRule(Rule)
+        case addSet(NFTSet)
+        case deleteSet(NFTSet)
+        case flushSet(NFTSet)
+        case addElements(NFTSet, [SetElement])
+        case deleteElements(NFTSet, [SetElement])
+        case destroyElements(NFTSet, [SetElement])
 
-    /// The netlink message name (`NFT_MSG_NEWSETELEM`), as errors report it.
-    public var messageName: String {
-        switch self {
-        case .addTable: "NFT_MSG_NEWTABLE"
-        case .deleteTable: "NFT_MSG_DELTABLE"
-        case .flushTable, .flushChain: "NFT_MSG_DELRULE"
-        case .addChain: "NFT_MSG_NEWCHAIN"
-        case .deleteChain: "NFT_MSG_DELCHAIN"
-        case .addRule: "NFT_MSG_NEWRULE"
-        case .addSet: "NFT_MSG_NEWSET"
-        case .deleteSet: "NFT_MSG_DELSET"
-        case .flushSet: "NFT_MSG_DELSETELEM"
-        case .addElements: "NFT_MSG_NEWSETELEM"
-        case .deleteElements: "NFT_MSG_DELSETELEM"
-        case .destroyElements: "NFT_MSG_DESTROYSETELEM"
+        /// The netlink message name (`NFT_MSG_NEWSETELEM`), as errors report it.
+        public var messageName: String {
+            switch self {
+            case .addTable: "NFT_MSG_NEWTABLE"
+            case .deleteTable: "NFT_MSG_DELTABLE"
+            case .flushTable, .flushChain: "NFT_MSG_DELRULE"
+            case .addChain: "NFT_MSG_NEWCHAIN"
+            case .deleteChain: "NFT_MSG_DELCHAIN"
+            case .addRule: "NFT_MSG_NEWRULE"
+            case .addSet: "NFT_MSG_NEWSET"
+            case .deleteSet: "NFT_MSG_DELSET"
+            case .flushSet: "NFT_MSG_DELSETELEM"
+            case .addElements: "NFT_MSG_NEWSETELEM"
+            case .deleteElements: "NFT_MSG_DELSETELEM"
+            case .destroyElements: "NFT_MSG_DESTROYSETELEM"
+            }
         }
-    }
 
-    /// The object the operation acts on (`inet trellis_cni masq4 10.1.0.5`).
-    public var object: String {
-        switch self {
-        case let .addTable(t), let .deleteTable(t), let .flushTable(t): "\(t)"
-        case let .addChain(c), let .deleteChain(c), let .flushChain(c): "\(c)"
-        case let .addRule(r): "\(r.chain)"
-        case let .addSet(s), let .deleteSet(s), let .flushSet(s): "\(s)"
-        case let .addElements(s, e), let .deleteElements(s, e), let .destroyElements(s, e):
-            "\(s) " + (e.count == 1 ? e[0].keyDescription : "{ \(e.map(\.keyDescription).joined(separator: ", ")) }")
+        /// The object the operation acts on (`inet trellis_cni masq4 10.1.0.5`).
+        public var object: String {
+            switch self {
+            case let .addTable(t), let .deleteTable(t), let .flushTable(t): "\(t)"
+            case let .addChain(c), let .deleteChain(c), let .flushChain(c): "\(c)"
+            case let .addRule(r): "\(r.chain)"
+            case let .addSet(s), let .deleteSet(s), let .flushSet(s): "\(s)"
+            case let .addElements(s, e), let .deleteElements(s, e), let .destroyElements(s, e):
+                "\(s) " + (e.count == 1 ? e[0].keyDescription : "{ \(e.map(\.keyDescription).joined(separator: ", ")) }")
+            }
         }
-    }
 
-    public var description: String {
-        let verb: String
-        switch self {
-        case .addTable: verb = "add table"
-        case .deleteTable: verb = "delete table"
-        case .flushTable: verb = "flush table"
-        case let .addChain(c): verb = c.base == nil ? "add chain" : "add base chain"
-        case .deleteChain: verb = "delete chain"
-        case .flushChain: verb = "flush chain"
-        case let .addRule(r): return "add rule \(r.chain) \(r.expressions.count) expressions"
-        case let .addSet(s): verb = s.isVerdictMap ? "add map" : "add set"
-        case .deleteSet: verb = "delete set"
-        case .flushSet: verb = "flush set"
-        case let .addElements(s, e): return "add element \(s) { \(e.map(\.description).joined(separator: ", ")) }"
-        case .deleteElements: verb = "delete element"
-        case .destroyElements: verb = "destroy element"
+        public var description: String {
+            let verb: String
+            switch self {
+            case .addTable: verb = "add table"
+            case .deleteTable: verb = "delete table"
+            case .flushTable: verb = "flush table"
+            case let .addChain(c):
+                guard let b = c.base else { verb = "add chain"; break }
+                return "add chain \(c) { type \(b.type.rawValue) hook \(b.hook) priority \(b.priority)"
+                    + (b.policy.map { "; policy \($0)" } ?? "") + " }"
+            case .deleteChain: verb = "delete chain"
+            case .flushChain: verb = "flush chain"
+            case let .addRule(r): return "add rule \(r.chain): \(r.expressions.map(\.description).joined(separator: "; "))"
+            case let .addSet(s):
+                return "add \(s.isVerdictMap ? "map" : "set") \(s) { type \(s.key.map(\.rawValue).joined(separator: " . "))"
+                    + (s.isVerdictMap ? " : verdict" : "") + (s.flags.isEmpty ? "" : "; flags \(s.flags)") + " }"
+            case .deleteSet: verb = "delete set"
+            case .flushSet: verb = "flush set"
+            case let .addElements(s, e): return "add element \(s) { \(e.map(\.description).joined(separator: ", ")) }"
+            case .deleteElements: verb = "delete element"
+            case .destroyElements: verb = "destroy element"
+            }
+            return "\(verb) \(object)"
         }
-        return "\(verb) \(object)"
     }
 }

@@ -54,3 +54,19 @@ public enum ChainHook: UInt32, Hashable, Sendable {
 public enum ChainPolicy: UInt32, Hashable, Sendable {
     case drop = 0, accept = 1
 }
+
+extension ChainHook: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .prerouting: "prerouting"
+        case .input: "input"
+        case .forward: "forward"
+        case .output: "output"
+        case .postrouting: "postrouting"
+        }
+    }
+}
+
+extension ChainPolicy: CustomStringConvertible {
+    public var description: String { self == .drop ? "drop" : "accept" }
+}

@@ -37,13 +37,21 @@ public enum Expression: Hashable, Sendable {
     }
 
     /// Matches the packet's source or destination address against a prefix
-    /// (`ip daddr 224.0.0.0/4`), using a bitwise mask when the prefix is not a host.
+    /// (`ip daddr 224.0.0.0/4`) the way nft encodes it, so `nft list` prints it back as such:
+    /// a byte-aligned prefix loads only its bytes (`ff00::/8`: one byte); any other loads
+    /// the whole address and masks it.
     public static func address(_ field: AddressField, in prefix: IPPrefix) -> [Expression] {
-        let load = Expression.payload(field.payload(prefix.family))
+        let payload = field.payload(prefix.family)
+        let location = payload.location
         let net = prefix.network.address.bytes
-        guard !prefix.isHost else { return [load, .cmp(.eq, data: net)] }
+        if prefix.isHost { return [.payload(payload), .cmp(.eq, data: net)] }
+        if prefix.length % 8 == 0 {
+            let count = max(1, prefix.length / 8)
+            return [.payload(.raw(base: location.base, offset: location.offset, length: UInt32(count))),
+                    .cmp(.eq, data: Array(net.prefix(count)))]
+        }
         let mask = prefix.netmask.bytes
-        return [load, .bitwise(mask: mask, xor: [UInt8](repeating: 0, count: mask.count)), .cmp(.eq, data: net)]
+        return [.payload(payload), .bitwise(mask: mask, xor: [UInt8](repeating: 0, count: mask.count)), .cmp(.eq, data: net)]
     }
 }
 
@@ -172,6 +180,79 @@ public enum Verdict: Hashable, Sendable, CustomStringConvertible {
         case .return: "return"
         case let .jump(c): "jump \(c)"
         case let .goto(c): "goto \(c)"
+        }
+    }
+}
+
+extension Expression: CustomStringConvertible {
+    /// A compact, stable text form for golden plan tests (`meta nfproto => r0; r0 == 0x02`).
+    public var description: String {
+        switch self {
+        case let .payload(f, r): "\(f) => \(r)"
+        case let .meta(k, r): "meta \(k) => \(r)"
+        case let .cmp(op, r, data): "\(r) \(op) \(hex(data))"
+        case let .bitwise(r, mask, xor): "\(r) = (\(r) & \(hex(mask))) ^ \(hex(xor))"
+        case let .lookup(set, r, invert): "\(r) \(invert ? "not in" : "in") @\(set)"
+        case let .verdictMap(set, r): "\(r) vmap @\(set)"
+        case .counter: "counter"
+        case .masquerade: "masquerade"
+        case let .verdict(v): "\(v)"
+        }
+    }
+}
+
+private func hex(_ bytes: [UInt8]) -> String {
+    "0x" + bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+}
+
+extension Register: CustomStringConvertible {
+    public var description: String { "r\(index)" }
+}
+
+extension PayloadField: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .ipSource: "ip saddr"
+        case .ipDestination: "ip daddr"
+        case .ipProtocol: "ip protocol"
+        case .ip6Source: "ip6 saddr"
+        case .ip6Destination: "ip6 daddr"
+        case .ip6NextHeader: "ip6 nexthdr"
+        case .transportSourcePort: "th sport"
+        case .transportDestinationPort: "th dport"
+        case .etherSource: "ether saddr"
+        case .etherDestination: "ether daddr"
+        case .etherType: "ether type"
+        case let .raw(base, offset, length): "@\(["ll", "nh", "th"][Int(min(base, 2))]),\(offset * 8),\(length * 8)"
+        }
+    }
+}
+
+extension MetaKey: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .length: "length"
+        case .protocol_: "protocol"
+        case .mark: "mark"
+        case .iif: "iif"
+        case .oif: "oif"
+        case .iifname: "iifname"
+        case .oifname: "oifname"
+        case .nfproto: "nfproto"
+        case .l4proto: "l4proto"
+        }
+    }
+}
+
+extension CmpOp: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .eq: "=="
+        case .neq: "!="
+        case .lt: "<"
+        case .lte: "<="
+        case .gt: ">"
+        case .gte: ">="
         }
     }
 }

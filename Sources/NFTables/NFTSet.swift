@@ -77,3 +77,11 @@ public struct SetFlags: OptionSet, Hashable, Sendable {
     public static let interval = SetFlags(rawValue: 0x4)
     public static let timeout = SetFlags(rawValue: 0x10)
 }
+
+extension SetFlags: CustomStringConvertible {
+    /// `constant, interval, timeout`, as `nft` lists them.
+    public var description: String {
+        [(SetFlags.constant, "constant"), (.interval, "interval"), (.timeout, "timeout")]
+            .filter { contains($0.0) }.map(\.1).joined(separator: ", ")
+    }
+}

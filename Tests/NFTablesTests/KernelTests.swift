@@ -114,4 +114,45 @@ struct KernelTests {
         try nft.apply(b)
         #expect(try nft.elements(of: plain).count == 2000)
     }
+
+    @Test func aFailureInTheMiddleIsNamedAndTheRestIsStillAcknowledged() throws {
+        let ns = try ScratchNamespace("nft")
+        let nft = try NFTablesConnection(in: ns.netns)
+        let plain = NFTSet(table: Self.table, name: "ips", key: [.ipv4Address])
+        let x = SetElement([.address(IPAddress("10.0.0.1")!)]), y = SetElement([.address(IPAddress("10.0.0.2")!)])
+        var b = Batch([.addTable(Self.table), .addSet(plain), .deleteElements(plain, [x]), .addElements(plain, [y])])
+        b.addChain(Chain(table: Self.table, name: "later"))
+        b.deleteTable(Table(.ip, "absent"))  // a second failure: the first one is reported
+        let e = try #require(#expect(throws: NFTablesError.self) { try nft.apply(b) })
+        #expect(e.description == "NFT_MSG_DELSETELEM inet trellis_t ips 10.0.0.1: No such file or directory")
+        #expect(e.operationIndex == 2)
+        #expect(try nft.tableExists(Self.table) == false)
+        // The connection is still in step: the next transaction gets its own answers.
+        try nft.apply(Batch([.addTable(Self.table), .addSet(plain), .addElements(plain, [y])]))
+        #expect(try nft.elements(of: plain) == [y])
+    }
+
+    @Test func timeoutsAndConstantSets() throws {
+        let ns = try ScratchNamespace("nft")
+        let nft = try NFTablesConnection(in: ns.netns)
+        let recent = NFTSet(table: Self.table, name: "recent", key: [.ipv4Address], flags: .timeout, timeoutMilliseconds: 3_600_000)
+        let fixed = NFTSet(table: Self.table, name: "fixed", key: [.ifname], flags: .constant)
+        try nft.apply(Batch([
+            .addTable(Self.table), .addSet(recent), .addSet(fixed),
+            .addElements(recent, [SetElement([.address(IPAddress("10.0.0.1")!)], timeoutMilliseconds: 60_000)]),
+            .addElements(fixed, [SetElement([.ifname("eth0")])]),
+            .addChain(Chain(table: Self.table, name: "uses")),
+            .addRule(Rule(chain: Chain(table: Self.table, name: "uses"),
+                          expressions: [.meta(.iifname), .lookup(set: "fixed"), .verdict(.accept)])),
+        ]))
+        let text = try ns.run(["nft", "list", "table", "inet", "trellis_t"]).stdout
+        #expect(text.contains("timeout 1h"), "\(text)")
+        #expect(text.contains("10.0.0.1 timeout 1m expires"), "\(text)")
+        #expect(text.contains("flags constant"), "\(text)")
+        // A constant set refuses changes once a rule uses it (EBUSY).
+        let e = #expect(throws: NFTablesError.self) {
+            try nft.apply(Batch([.addElements(fixed, [SetElement([.ifname("eth1")])])]))
+        }
+        #expect(e?.errno == EBUSY)
+    }
 }
