@@ -37,13 +37,14 @@ public struct MACSpoofCheck: Sendable {
     static let ifaces = NFTSet(table: table, name: "ifaces", key: [.ifname])
     static let allowed = NFTSet(table: table, name: "allowed", key: [.ifname, .etherAddress])
 
-    private let connection: NFTablesConnection
+    private let nft: any NFTablesOps
 
     /// Uses the calling thread's network namespace.
-    public init() throws { connection = try NFTablesConnection() }
+    public init() throws { nft = try NFTablesConnection() }
     /// Uses `netns` (e.g. a simulated node).
-    public init(netns: NetNS) throws { connection = try NFTablesConnection(in: netns) }
-    public init(connection: NFTablesConnection) { self.connection = connection }
+    public init(netns: NetNS) throws { nft = try NFTablesConnection(in: netns) }
+    /// Uses any nftables implementation (e.g. `NFTablesFake` in tests).
+    public init(_ nft: any NFTablesOps) { self.nft = nft }
 
     // MARK: - Pure plans
 
@@ -81,18 +82,18 @@ public struct MACSpoofCheck: Sendable {
         let stale = (existing ?? []).filter { $0.hostInterface == hostInterface && $0 != entry }
         b.append(contentsOf: Self.removal(stale))
         for (set, element) in Self.elements(entry) { b.addElements(set, [element]) }
-        try connection.apply(b)
+        try nft.apply(b)
     }
 
     /// Stops guarding every interface `owner` added. Idempotent.
     public func remove(owner: String) throws {
-        try connection.apply(Self.removal((try list() ?? []).filter { $0.owner == owner }))
+        try nft.apply(Self.removal((try list() ?? []).filter { $0.owner == owner }))
     }
 
     /// Every guarded interface, or `nil` when the table does not exist.
     public func list() throws -> [Entry]? {
-        guard try connection.tableExists(Self.table) else { return nil }
-        return try connection.elements(of: Self.allowed).compactMap { e -> Entry? in
+        guard try nft.tableExists(Self.table) else { return nil }
+        return try nft.elements(of: Self.allowed).compactMap { e -> Entry? in
             guard e.fields.count == 2, case let .ifname(name) = e.fields[0], case let .ether(mac) = e.fields[1],
                   let owner = e.comment else { return nil }
             return Entry(hostInterface: name, mac: mac, owner: owner)
@@ -103,14 +104,14 @@ public struct MACSpoofCheck: Sendable {
     @discardableResult
     public func gc(validOwners: Set<String>) throws -> [Entry] {
         let stale = (try list() ?? []).filter { !validOwners.contains($0.owner) }
-        try connection.apply(Self.removal(stale))
+        try nft.apply(Self.removal(stale))
         return stale
     }
 
     /// Removes the whole table. Idempotent.
     public func uninstall() throws {
-        guard try connection.tableExists(Self.table) else { return }
-        try connection.apply(Batch([.deleteTable(Self.table)]))
+        guard try nft.tableExists(Self.table) else { return }
+        try nft.apply(Batch([.deleteTable(Self.table)]))
     }
 
     static func removal(_ entries: [Entry]) -> Batch {

@@ -46,13 +46,14 @@ public struct PodMasquerade: Sendable {
     static let nomasq4 = NFTSet(table: table, name: "nomasq4", key: [.ipv4Address, .ipv4Address], flags: .interval)
     static let nomasq6 = NFTSet(table: table, name: "nomasq6", key: [.ipv6Address, .ipv6Address], flags: .interval)
 
-    private let connection: NFTablesConnection
+    private let nft: any NFTablesOps
 
     /// Uses the calling thread's network namespace.
-    public init() throws { connection = try NFTablesConnection() }
+    public init() throws { nft = try NFTablesConnection() }
     /// Uses `netns` (e.g. a simulated node).
-    public init(netns: NetNS) throws { connection = try NFTablesConnection(in: netns) }
-    public init(connection: NFTablesConnection) { self.connection = connection }
+    public init(netns: NetNS) throws { nft = try NFTablesConnection(in: netns) }
+    /// Uses any nftables implementation (e.g. `NFTablesFake` in tests).
+    public init(_ nft: any NFTablesOps) { self.nft = nft }
 
     // MARK: - Pure plans
 
@@ -118,21 +119,21 @@ public struct PodMasquerade: Sendable {
         }
         b.append(contentsOf: Self.removal(stale))
         b.append(contentsOf: Self.elements(addresses: addresses, network: network, owner: owner))
-        try connection.apply(b)
+        try nft.apply(b)
     }
 
     /// Stops masquerading everything `owner` added. Idempotent.
     public func remove(owner: String) throws {
         let entries = (try list() ?? []).filter { $0.owner == owner }
-        try connection.apply(Self.removal(entries))
+        try nft.apply(Self.removal(entries))
     }
 
     /// Every masqueraded pod address, or `nil` when the table does not exist.
     public func list() throws -> [Entry]? {
-        guard try connection.tableExists(Self.table) else { return nil }
+        guard try nft.tableExists(Self.table) else { return nil }
         var out: [Entry] = []
         for set in [Self.nomasq4, Self.nomasq6] {
-            for e in try connection.elements(of: set) {
+            for e in try nft.elements(of: set) {
                 guard e.fields.count == 2, case let .address(a) = e.fields[0],
                       let subnet = Self.prefix(e.fields[1]),
                       let words = e.comment?.split(separator: " ", maxSplits: 1), words.count == 2
@@ -147,14 +148,14 @@ public struct PodMasquerade: Sendable {
     @discardableResult
     public func gc(validOwners: Set<String>) throws -> [Entry] {
         let stale = (try list() ?? []).filter { !validOwners.contains($0.owner) }
-        try connection.apply(Self.removal(stale))
+        try nft.apply(Self.removal(stale))
         return stale
     }
 
     /// Removes the whole table (all pods). Idempotent.
     public func uninstall() throws {
-        guard try connection.tableExists(Self.table) else { return }
-        try connection.apply(Batch([.deleteTable(Self.table)]))
+        guard try nft.tableExists(Self.table) else { return }
+        try nft.apply(Batch([.deleteTable(Self.table)]))
     }
 
     // MARK: - Private

@@ -155,4 +155,31 @@ struct KernelTests {
         }
         #expect(e?.errno == EBUSY)
     }
+
+    /// The fake must fail the same operations with the same errno as the kernel.
+    @Test func theFakeAgreesWithTheKernel() throws {
+        let ns = try ScratchNamespace("nft")
+        let kernel = try NFTablesConnection(in: ns.netns)
+        let fake = NFTablesFake()
+        let plain = NFTSet(table: Self.table, name: "ips", key: [.ipv4Address])
+        let x = SetElement([.address(IPAddress("10.0.0.1")!)])
+        let batches: [Batch] = [
+            Batch([.deleteTable(Self.table)]),
+            setup(),
+            setup(),  // again: adds without NLM_F_EXCL
+            Batch([.addSet(plain), .addElements(plain, [x]), .addElements(plain, [x])]),
+            Batch([.deleteElements(plain, [x]), .deleteElements(plain, [x])]),
+            Batch([.destroyElements(plain, [x]), .addRule(Rule(chain: Chain(table: Self.table, name: "nochain"), expressions: [.counter]))]),
+            Batch([.addRule(Rule(chain: Chain(table: Self.table, name: "sub"), expressions: [.verdict(.jump("nochain"))]))]),
+            Batch([.addSet(NFTSet(table: Self.table, name: "ips", key: [.ipv6Address]))]),  // redefined: EEXIST
+            Batch([.flushChain(Self.chain), .deleteSet(plain), .deleteTable(Self.table)]),
+        ]
+        for (i, b) in batches.enumerated() {
+            var kernelError: NFTablesError?, fakeError: NFTablesError?
+            do { try kernel.apply(b) } catch { kernelError = error }
+            do { try fake.apply(b) } catch { fakeError = error }
+            #expect(kernelError == fakeError, "batch \(i)")
+            #expect(try kernel.tableExists(Self.table) == fake.tableExists(Self.table), "batch \(i)")
+        }
+    }
 }
