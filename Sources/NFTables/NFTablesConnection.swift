@@ -11,6 +11,8 @@ internal import CNftnl
 public final class NFTablesConnection: @unchecked Sendable {
     private let fd: Int32
     private var seq: UInt32
+    /// One datagram at a time (each ACK is its own datagram); reused, guarded by `mutex`.
+    private var receiveBuffer = [UInt8](repeating: 0, count: 256 * 1024)
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
 
     /// Opens a socket in the calling thread's network namespace.
@@ -70,10 +72,9 @@ public final class NFTablesConnection: @unchecked Sendable {
         return try body()
     }
 
-    private func nextSeqs(_ count: Int) -> UInt32 {
-        let first = seq &+ 1
-        seq &+= UInt32(count + 2)
-        return first
+    private func nextSeq() -> UInt32 {
+        seq &+= 1
+        return seq
     }
 
     // MARK: - Transactions
@@ -85,7 +86,8 @@ public final class NFTablesConnection: @unchecked Sendable {
     public func apply(_ batch: Batch) throws(NFTablesError) {
         if batch.isEmpty { return }
         try locked { () throws(NFTablesError) in
-            let encoded = try batch.encode(firstSeq: nextSeqs(batch.operations.count * 4))
+            let encoded = try batch.encode(firstSeq: seq &+ 1)
+            seq = encoded.endSeq
             try growBuffers(sendBytes: encoded.bytes.count, acks: encoded.messageCount)
             try send(encoded.bytes)
             var pending = Set(encoded.operationBySeq.keys)
@@ -175,7 +177,7 @@ public final class NFTablesConnection: @unchecked Sendable {
     private func request(_ type: nf_tables_msg_types, _ family: TableFamily, dump: Bool, object: String,
                          payload: @escaping (UnsafeMutablePointer<nlmsghdr>) -> Void) throws(NFTablesError) -> [Reply] {
         try locked { () throws(NFTablesError) -> [Reply] in
-            let s = nextSeqs(1)
+            let s = nextSeq()
             let flags = UInt16(NLM_F_ACK) | (dump ? UInt16(NLM_F_DUMP) : 0)
             let message = buildMessage { buf in
                 let nlh = nftnl_nlmsg_build_hdr(buf, UInt16(type.rawValue), UInt16(family.rawValue), flags, s)!
@@ -250,15 +252,14 @@ public final class NFTablesConnection: @unchecked Sendable {
             if r == 0 { throw NFTablesError("recvmsg", "NETLINK_NETFILTER", errno: ETIMEDOUT) }
             if errno != EINTR { throw NFTablesError("poll", "NETLINK_NETFILTER", errno: errno) }
         }
-        var buf = [UInt8](repeating: 0, count: 256 * 1024)
         var n = 0
         while true {
-            n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            n = receiveBuffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n >= 0 { break }
             // ENOBUFS: ACKs were dropped, so the batch's outcome is unknown to us.
             if errno != EINTR { throw NFTablesError("recvmsg", "NETLINK_NETFILTER", errno: errno) }
         }
-        return Reply.split(buf[0..<n])
+        return Reply.split(receiveBuffer[0..<n])
     }
 }
 
