@@ -1,5 +1,9 @@
 #ifndef TRELLIS_CNFTNL_SHIM_H
 #define TRELLIS_CNFTNL_SHIM_H
+// glibc first: linux/libc-compat.h then skips its own in_addr/sockaddr_in6, which would
+// otherwise clash with SwiftGlibc's definitions in any module importing both.
+#include <sys/socket.h>
+#include <netinet/in.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/table.h>
 #include <libnftnl/chain.h>

@@ -43,7 +43,9 @@ public struct BridgePlugin: CNIPlugin {
                 try nftables("ipMasq") { try PodMasquerade().add(addresses: plan.masquerade, network: call.config.name, owner: owner) }
             }
             if plan.spoofCheck, let mac = result.interfaces[2].mac.flatMap(MACAddress.init) {
-                try nftables("macspoofchk") { try MACSpoofCheck().add(hostInterface: plan.hostInterface, mac: mac, owner: owner) }
+                try nftables("macspoofchk") {
+                    try MACSpoofCheck().add(hostInterface: plan.hostInterface, mac: mac, network: call.config.name, owner: owner)
+                }
             }
             if !call.config.dns.isEmpty { result.dns = call.config.dns }
             result.cniVersion = call.config.cniVersion

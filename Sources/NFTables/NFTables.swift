@@ -1,1 +1,0 @@
-// NFTables: see docs/ARCHITECTURE.md. Placeholder until the module lands.
