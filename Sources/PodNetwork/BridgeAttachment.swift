@@ -167,8 +167,12 @@ struct BridgeAttachment {
                 }
             }
         }
+        // No DAD for the gateway: the address is ours by configuration, and a tentative
+        // gateway would leave the first pod without IPv6 for about a second.
         try kernel("add \(gateway) to \(bridge.name)") { () throws(NetlinkError) in
-            try ignoring(\.isExists) { () throws(NetlinkError) in try node.addrAdd(gateway, index: bridge.index) }
+            try ignoring(\.isExists) { () throws(NetlinkError) in
+                try node.addrAdd(gateway, index: bridge.index, noDAD: gateway.family == .v6)
+            }
         }
     }
 

@@ -50,12 +50,16 @@ struct LifecycleTests {
         let pod = try lab.pod()
         // A non-bridge link with the bridge's name makes the bridge step fail after IPAM.
         try lab.node.run(["ip", "link", "add", "tbr0", "type", "veth", "peer", "name", "tbr0p"])
-        let out = try lab.call("ADD", pod: pod, config: lab.config())
+        // A /30 has one usable address (.2; .1 is the gateway): a retry can only succeed if
+        // the failed ADD released it.
+        let cfg = lab.config(subnet: "10.77.0.0/30")
+        let out = try lab.call("ADD", pod: pod, config: cfg)
         #expect(out.status != 0, "\(out)")
-        #expect(out.errorCode != 999)
+        #expect(out.errorCode == 101, "kernel failure code: \(out)")
+        #expect((out.json["msg"] as? String)?.contains("not a bridge") == true, "\(out)")
         try lab.node.run(["ip", "link", "del", "tbr0"])
-        let retry = try lab.call("ADD", pod: pod, config: lab.config())
-        #expect(addresses(retry) == ["10.77.0.2/24"], "the failed ADD released 10.77.0.2: \(retry)")
+        let retry = try lab.call("ADD", pod: pod, config: cfg)
+        #expect(addresses(retry) == ["10.77.0.2/30"], "the failed ADD released 10.77.0.2: \(retry)")
         #expect(try pod.ipJSON(["link"]).count == 2, "lo and eth0 only, no leftover")
     }
 

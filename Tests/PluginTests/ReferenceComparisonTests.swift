@@ -84,7 +84,8 @@ struct ReferenceComparisonTests {
         let lab = try BridgeLab()
         let dir = try ScratchDirectory()
         try FileManager.default.createSymbolicLink(atPath: dir.path + "/host-local", withDestinationPath: referencePluginDirectory + "/host-local")
-        let cfg = lab.config(extra: #""isGateway":true"#, ipam: #"{"type":"host-local","dataDir":"\#(lab.data.path)/hl","subnet":"10.80.0.0/24"}"#)
+        // Debian's host-local speaks CNI up to 1.0.0.
+        let cfg = lab.config(version: "1.0.0", extra: #""isGateway":true"#, ipam: #"{"type":"host-local","dataDir":"\#(lab.data.path)/hl","subnet":"10.80.0.0/24"}"#)
         let pod = try lab.pod()
         var call = PluginCall(command: "ADD", containerID: "c1", netns: pod.path, ifName: "eth0",
                               path: dir.path, config: cfg)

@@ -34,7 +34,7 @@ struct MACSpoofCheckTests {
 
         let listed = try node.run(["nft", "list", "table", "bridge", "trellis_cni_spoof"]).stdout
         #expect(listed.contains("iifname @ifaces iifname . ether saddr != @allowed drop"), "\(listed)")
-        #expect(listed.contains("\"vp1\" . 02:00:00:00:00:05 comment \"c1/eth0\""), "\(listed)")
+        #expect(listed.contains("\"vp1\" . 02:00:00:00:00:05 comment \"c1/eth0 -\""), "\(listed)")
 
         // Without the element the spoofed MAC gets through again.
         try check.remove(owner: "c1/eth0")
@@ -51,10 +51,10 @@ struct MACSpoofCheckTests {
         try check.add(hostInterface: "veth1", mac: m1, owner: "c1/eth0")
         try check.add(hostInterface: "veth1", mac: m1, owner: "c1/eth0")
         try check.add(hostInterface: "veth2", mac: m2, owner: "c2/eth0")
-        #expect(try check.list()?.map(\.description) == ["veth1 02:00:00:00:00:01 c1/eth0", "veth2 02:00:00:00:00:02 c2/eth0"])
+        #expect(try check.list()?.map(\.description) == ["veth1 02:00:00:00:00:01 - c1/eth0", "veth2 02:00:00:00:00:02 - c2/eth0"])
         // Re-adding an interface with another MAC replaces the old pair.
         try check.add(hostInterface: "veth2", mac: m1, owner: "c3/eth0")
-        #expect(try check.list()?.map(\.description) == ["veth1 02:00:00:00:00:01 c1/eth0", "veth2 02:00:00:00:00:01 c3/eth0"])
+        #expect(try check.list()?.map(\.description) == ["veth1 02:00:00:00:00:01 - c1/eth0", "veth2 02:00:00:00:00:01 - c3/eth0"])
         try check.remove(owner: "c1/eth0")
         try check.remove(owner: "c1/eth0")
         #expect(try check.list()?.map(\.owner) == ["c3/eth0"])

@@ -72,6 +72,23 @@ struct PodNetworkFakeTests {
         #expect(fake.description == "")
     }
 
+    @Test func gcOfOneNetworkLeavesOtherNetworksAlone() throws {
+        let fake = NFTablesFake()
+        let masq = PodMasquerade(fake), spoof = MACSpoofCheck(fake)
+        try masq.add(addresses: [IPPrefix("10.1.0.5/24")!], network: "a", owner: "c1/eth0")
+        try masq.add(addresses: [IPPrefix("10.2.0.5/24")!], network: "b", owner: "c1/net1")
+        try spoof.add(hostInterface: "veth1", mac: MACAddress("02:00:00:00:00:01")!, network: "a", owner: "c1/eth0")
+        try spoof.add(hostInterface: "veth2", mac: MACAddress("02:00:00:00:00:02")!, network: "b", owner: "c1/net1")
+        // GC of network a with nothing valid: only a's entries go.
+        #expect(try masq.gc(network: "a", validOwners: []).map(\.owner) == ["c1/eth0"])
+        #expect(try spoof.gc(network: "a", validOwners: []).map(\.owner) == ["c1/eth0"])
+        #expect(try masq.list()?.map(\.network) == ["b"])
+        #expect(try spoof.list()?.map(\.network) == ["b"])
+        // A valid owner is kept.
+        #expect(try masq.gc(network: "b", validOwners: ["c1/net1"]).isEmpty)
+        #expect(try masq.list()?.count == 1)
+    }
+
     @Test func spoofCheckSetupIsOneRuleAndPairsOfElements() throws {
         let fake = NFTablesFake()
         let spoof = MACSpoofCheck(fake)
@@ -81,9 +98,9 @@ struct PodNetworkFakeTests {
             table bridge trellis_cni_spoof
               chain prerouting: 1 rules
               set allowed
-                "veth1" . 02:00:00:00:00:01 comment "c1/eth0"
+                "veth1" . 02:00:00:00:00:01 comment "c1/eth0 -"
               set ifaces
-                "veth1" comment "c1/eth0"
+                "veth1" comment "c1/eth0 -"
             """)
         #expect(throws: (any Error).self) {
             try spoof.add(hostInterface: "this-name-is-too-long", mac: MACAddress("02:00:00:00:00:02")!, owner: "c2/eth0")

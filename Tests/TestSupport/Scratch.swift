@@ -72,41 +72,46 @@ public struct CommandError: Error, CustomStringConvertible {
     }
 }
 
+/// A child that exits before reading its stdin must not kill the test process.
+private let ignoreSIGPIPE: Void = { signal(SIGPIPE, SIG_IGN); return () }()
+
 /// Runs a command and captures its output. Throws on a non-zero exit when `check` is set.
 @discardableResult
 public func shell(_ args: [String], stdin: String? = nil, environment: [String: String]? = nil,
                   check: Bool = true) throws -> CommandResult {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = args
-    if let environment { p.environment = environment }
-    let out = Pipe(), err = Pipe(), inp = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    p.standardInput = inp
-    try p.run()
-    if let stdin { inp.fileHandleForWriting.write(Data(stdin.utf8)) }
-    try? inp.fileHandleForWriting.close()
-    // Read both pipes concurrently so a chatty child never blocks on a full pipe.
-    let errData = LockedData()
-    let t = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
-    t.start()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    while !errData.isSet { usleep(100) }
-    let r = CommandResult(status: p.terminationStatus,
-                          stdout: String(decoding: outData, as: UTF8.self),
-                          stderr: String(decoding: errData.get(), as: UTF8.self))
+    _ = ignoreSIGPIPE
+    var inPipe: [Int32] = [0, 0], outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
+    guard pipe(&inPipe) == 0, pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
+        throw CommandError(command: args, result: CommandResult(status: -1, stdout: "", stderr: "pipe failed"))
+    }
+    for fd in inPipe + outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    let pid: pid_t
+    do {
+        pid = try spawn(args, environment: environment, stdin: inPipe[0], stdout: outPipe[1], stderr: errPipe[1])
+    } catch {
+        for fd in inPipe + outPipe + errPipe { close(fd) }
+        throw error
+    }
+    close(inPipe[0]); close(outPipe[1]); close(errPipe[1])
+    // Feed stdin from a thread so a child that writes before reading cannot deadlock us.
+    let input = Array((stdin ?? "").utf8)
+    let writeFD = inPipe[1]
+    let writer = Thread {
+        var off = 0
+        while off < input.count {
+            let n = input[off...].withUnsafeBytes { write(writeFD, $0.baseAddress, $0.count) }
+            if n <= 0 { if errno == EINTR { continue } else { break } }
+            off += n
+        }
+        close(writeFD)
+    }
+    writer.start()
+    let (out, err) = drain(outPipe[0], errPipe[0])
+    let status = waitStatus(pid)
+    let r = CommandResult(status: status, stdout: String(decoding: out, as: UTF8.self),
+                          stderr: String(decoding: err, as: UTF8.self))
     if check && r.status != 0 { throw CommandError(command: args, result: r) }
     return r
-}
-
-private final class LockedData: @unchecked Sendable {
-    private var data: Data?
-    private let lock = NSLock()
-    func set(_ d: Data) { lock.withLock { data = d } }
-    var isSet: Bool { lock.withLock { data != nil } }
-    func get() -> Data { lock.withLock { data ?? Data() } }
 }
 
 /// Polls `condition` until it holds or `timeout` passes. Returns whether it held.
