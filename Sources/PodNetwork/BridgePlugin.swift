@@ -95,12 +95,24 @@ public struct BridgePlugin: CNIPlugin {
 
     // MARK: STATUS and GC
 
+    /// 50 when addresses cannot be handed out (from IPAM); 51 when pods can be added but
+    /// ipMasq has nowhere to send their traffic (no default route in the node).
     public func status(_ call: CNICall) throws(CNIError) {
-        guard let type = call.config.ipamType, !type.isEmpty else { return }
-        if type == "trellis-ipam" {
-            try IPAMPlugin().status(config: IPAMConfig(networkConfig: call.stdin))
-        } else {
-            _ = try CNIExec.delegate(type: type, command: .status, call: call)
+        let config = try BridgeConfig(json: call.stdin)
+        if let type = call.config.ipamType, !type.isEmpty {
+            if type == "trellis-ipam" {
+                try IPAMPlugin().status(config: IPAMConfig(networkConfig: call.stdin))
+            } else {
+                _ = try CNIExec.delegate(type: type, command: .status, call: call)
+            }
+        }
+        if config.ipMasq {
+            let node = try kernel("open netlink in node") { () throws(NetlinkError) in try RTNetlink() }
+            let routes = try kernel("list routes") { () throws(NetlinkError) in try node.routeList() }
+            if !routes.contains(where: \.isDefault) {
+                throw CNIError(CNIError.limitedConnectivity, "no default route in the node",
+                               details: "ipMasq is on but pods can reach only the node's local networks")
+            }
         }
     }
 
