@@ -51,7 +51,7 @@ extension RTNetlink {
     }
 
     /// The subscribe-then-check-then-poll loop shared by every wait.
-    private func waitFor<T>(_ operation: String, _ object: String, groups: [UInt32], timeout: Duration,
+    func waitFor<T>(_ operation: String, _ object: String, groups: [UInt32], timeout: Duration,
                             current: () throws(NetlinkError) -> T?,
                             event: (Message) -> T?) throws(NetlinkError) -> T {
         let events = try RTNetlink(entering: netns, groups: groups)

@@ -176,17 +176,31 @@ struct BridgeAttachment {
         }
     }
 
-    /// Removes the attachment's links. Idempotent: a missing interface is fine.
-    static func remove(hostInterface: String, podInterface: String, podNetNS: NetNS?) throws(CNIError) {
-        if let podNetNS {
-            let pod = try kernel("open netlink in \(podNetNS.path)") { () throws(NetlinkError) in try RTNetlink(in: podNetNS) }
-            try kernel("delete \(podInterface)") { () throws(NetlinkError) in
-                try ignoring(\.isNotFound) { () throws(NetlinkError) in try pod.linkDel(named: podInterface) }
+    /// Removes the attachment's veth pair (deleting one end removes both). Idempotent: a
+    /// missing interface is fine. Prefers the host end, whose name is derived from the
+    /// attachment, so no pod namespace is needed; falls back to the pod's interface.
+    ///
+    /// With `returnEarly` the call returns once the kernel has unregistered the link instead
+    /// of waiting for its memory reclamation (see `RTNetlink.linkDelUnregistered`); only for
+    /// single-threaded processes.
+    static func remove(hostInterface: String, podInterface: String, podNetNS: NetNS?,
+                       returnEarly: Bool) throws(CNIError) {
+        func delete(_ nl: RTNetlink, _ link: Link) throws(CNIError) {
+            try kernel("delete \(link.name)") { () throws(NetlinkError) in
+                try ignoring(\.isNotFound) { () throws(NetlinkError) in
+                    if returnEarly { try nl.linkDelUnregistered(index: link.index) } else { try nl.linkDel(index: link.index) }
+                }
             }
         }
         let node = try kernel("open netlink in node") { () throws(NetlinkError) in try RTNetlink() }
-        try kernel("delete \(hostInterface)") { () throws(NetlinkError) in
-            try ignoring(\.isNotFound) { () throws(NetlinkError) in try node.linkDel(named: hostInterface) }
+        if let host = try kernel("get \(hostInterface)", { () throws(NetlinkError) in try node.linkGet(named: hostInterface) }) {
+            try delete(node, host)
+            return
+        }
+        guard let podNetNS else { return }
+        let pod = try kernel("open netlink in \(podNetNS.path)") { () throws(NetlinkError) in try RTNetlink(in: podNetNS) }
+        if let link = try kernel("get \(podInterface)", { () throws(NetlinkError) in try pod.linkGet(named: podInterface) }) {
+            try delete(pod, link)
         }
     }
 }

@@ -13,7 +13,11 @@ import Netlink
 /// results as the `trellis-ipam` binary); any other IPAM type is executed from CNI_PATH.
 /// `"ipam": {}` gives an L2-only attachment.
 public struct BridgePlugin: CNIPlugin {
-    public init() {}
+    /// Whether DEL may hand the kernel's slow link-deletion tail to a forked child (see
+    /// `RTNetlink.linkDelUnregistered`). Only a single-threaded plugin process may say yes.
+    public var returnEarlyOnDelete: Bool
+
+    public init(returnEarlyOnDelete: Bool = false) { self.returnEarlyOnDelete = returnEarlyOnDelete }
 
     public var about: String { "trellis-bridge: pods on a Linux bridge (Trellis)" }
 
@@ -70,7 +74,10 @@ public struct BridgePlugin: CNIPlugin {
         var firstError: CNIError?
         do { try ipamDel(call) } catch { firstError = error }
         let host = InterfaceName.hostVeth(containerID: call.containerID, ifName: call.ifName)
-        do { try BridgeAttachment.remove(hostInterface: host, podInterface: call.ifName, podNetNS: podNS) }
+        do {
+            try BridgeAttachment.remove(hostInterface: host, podInterface: call.ifName, podNetNS: podNS,
+                                        returnEarly: returnEarlyOnDelete)
+        }
         catch { firstError = firstError ?? error }
         let owner = Self.owner(call)
         do {

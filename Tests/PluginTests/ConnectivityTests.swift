@@ -113,7 +113,8 @@ struct ConcurrencyTests {
             // After every kill the store still works: a normal ADD + DEL succeeds.
             let probe = try lab.call("ADD", pod: try lab.pod(), container: "probe\(i)", config: cfg)
             #expect(probe.status == 0, "store usable after kill \(i): \(probe)")
-            #expect(try lab.call("DEL", pod: nil, container: "probe\(i)", config: cfg).status == 0)
+            let del = try lab.call("DEL", pod: nil, container: "probe\(i)", config: cfg)
+            #expect(del.status == 0, "DEL after kill \(i): \(del)")
         }
         // The kills must have interrupted ADDs, or this test proved nothing.
         #expect(completed < 50, "every ADD finished before its kill")
