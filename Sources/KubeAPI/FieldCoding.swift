@@ -24,6 +24,8 @@ public typealias UnknownFields = [String: JSONValue]
 /// property through a key path, any other key is kept in `unknownFields` as a `JSONValue`.
 /// Encoding writes the known fields in table order (optional properties only when non-nil),
 /// then the unknown ones, so decode -> encode gives back the same JSON modulo key order.
+/// An explicit `null` for a known field is kept in `unknownFields` too, and written back
+/// unless the property has been set since.
 public protocol FieldCodable: Codable, Sendable, Equatable {
     /// An empty value; decoding starts from it and fills in what the JSON holds.
     init()
@@ -40,7 +42,13 @@ extension FieldCodable {
         let table = Self.fields
         for key in container.allKeys {
             if let field = table.byName[key.stringValue] {
-                try field.decode(&self, container, key)
+                // An explicit `null` (kube-apiserver writes `"lastProbeTime": null`) is kept
+                // so that it is written back; the property stays nil.
+                if try container.decodeNil(forKey: key) {
+                    unknownFields[key.stringValue] = .null
+                } else {
+                    try field.decode(&self, container, key)
+                }
             } else {
                 unknownFields[key.stringValue] = try container.decode(JSONValue.self, forKey: key)
             }
@@ -53,7 +61,10 @@ extension FieldCodable {
             try field.encode(self, &container)
         }
         if !unknownFields.isEmpty {
+            let table = Self.fields
             for key in unknownFields.keys.sorted() {
+                // A kept `null` of a known field that has since been set was already written.
+                if let field = table.byName[key], field.isPresent(self) { continue }
                 try container.encode(unknownFields[key]!, forKey: JSONKey(key))
             }
         }
@@ -66,6 +77,7 @@ public struct CodingField<Root>: @unchecked Sendable {
     public let name: String
     let decode: (inout Root, KeyedDecodingContainer<JSONKey>, JSONKey) throws -> Void
     let encode: (Root, inout KeyedEncodingContainer<JSONKey>) throws -> Void
+    let isPresent: (Root) -> Bool
 
     /// An optional field: JSON `null` or absence decode to nil, and nil is not written.
     public static func field<T: Codable>(_ name: String, _ path: WritableKeyPath<Root, T?>) -> Self {
@@ -73,7 +85,8 @@ public struct CodingField<Root>: @unchecked Sendable {
         return Self(
             name: name,
             decode: { root, c, k in root[keyPath: path] = try c.decodeIfPresent(T.self, forKey: k) },
-            encode: { root, c in try c.encodeIfPresent(root[keyPath: path], forKey: key) })
+            encode: { root, c in try c.encodeIfPresent(root[keyPath: path], forKey: key) },
+            isPresent: { root in root[keyPath: path] != nil })
     }
 
     /// A required field: always written; absent in the JSON leaves the default of `init()`.
@@ -84,7 +97,8 @@ public struct CodingField<Root>: @unchecked Sendable {
             decode: { root, c, k in
                 if let value = try c.decodeIfPresent(T.self, forKey: k) { root[keyPath: path] = value }
             },
-            encode: { root, c in try c.encode(root[keyPath: path], forKey: key) })
+            encode: { root, c in try c.encode(root[keyPath: path], forKey: key) },
+            isPresent: { _ in true })
     }
 }
 
