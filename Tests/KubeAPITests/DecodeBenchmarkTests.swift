@@ -1,0 +1,47 @@
+import Foundation
+import KubeAPI
+import Testing
+
+/// What the service proxy does on start: decode a large list. Printed, not asserted.
+@Suite("Decode benchmark")
+struct DecodeBenchmarkTests {
+    @Test func decodeTenThousandServicesAndSlices() throws {
+        let service = try Fixture.json("service.json")
+        let slice = try Fixture.json("endpointslice.json")
+        func list(_ item: JSONValue, kind: String, apiVersion: String, count: Int) -> JSONValue {
+            var items: [JSONValue] = []
+            items.reserveCapacity(count)
+            for i in 0..<count {
+                var object = item.objectValue!
+                var meta = object["metadata"]!.objectValue!
+                meta["name"] = .string("svc-\(i)")
+                object["metadata"] = .object(meta)
+                items.append(.object(object))
+            }
+            return ["kind": .string(kind), "apiVersion": .string(apiVersion),
+                    "metadata": ["resourceVersion": "1"], "items": .array(items)]
+        }
+        let services = try JSONEncoder().encode(list(service, kind: "ServiceList", apiVersion: "v1", count: 10_000))
+        let slices = try JSONEncoder().encode(list(slice, kind: "EndpointSliceList", apiVersion: "discovery.k8s.io/v1",
+                                                   count: 10_000))
+        let clock = ContinuousClock()
+        var decodedServices = KubeList<Service>()
+        let serviceTime = try clock.measure {
+            decodedServices = try JSONDecoder().decode(KubeList<Service>.self, from: services)
+        }
+        var decodedSlices = KubeList<EndpointSlice>()
+        let sliceTime = try clock.measure {
+            decodedSlices = try JSONDecoder().decode(KubeList<EndpointSlice>.self, from: slices)
+        }
+        var encoded = Data()
+        let encodeTime = try clock.measure { encoded = try JSONEncoder().encode(decodedServices) }
+        #expect(decodedServices.items.count == 10_000)
+        #expect(decodedSlices.items.count == 10_000)
+        print("""
+            KubeAPI decode benchmark (debug build unless -c release):
+              10,000 Services      \(services.count / 1024) KiB  decode \(serviceTime)
+              10,000 EndpointSlices \(slices.count / 1024) KiB  decode \(sliceTime)
+              re-encode Services    \(encoded.count / 1024) KiB  encode \(encodeTime)
+            """)
+    }
+}
