@@ -44,10 +44,8 @@ extension FieldCodable {
             if let field = table.byName[key.stringValue] {
                 // An explicit `null` (kube-apiserver writes `"lastProbeTime": null`) is kept
                 // so that it is written back; the property stays nil.
-                if try container.decodeNil(forKey: key) {
+                if try field.decode(&self, container, key) == .null {
                     unknownFields[key.stringValue] = .null
-                } else {
-                    try field.decode(&self, container, key)
                 }
             } else {
                 unknownFields[key.stringValue] = try container.decode(JSONValue.self, forKey: key)
@@ -75,7 +73,8 @@ extension FieldCodable {
 public struct CodingField<Root>: @unchecked Sendable {
     // @unchecked: the closures only capture a key path literal and a string, both immutable.
     public let name: String
-    let decode: (inout Root, KeyedDecodingContainer<JSONKey>, JSONKey) throws -> Void
+    /// Decodes the key into the property; says whether the JSON held `null` there.
+    let decode: (inout Root, KeyedDecodingContainer<JSONKey>, JSONKey) throws -> Decoded
     let encode: (Root, inout KeyedEncodingContainer<JSONKey>) throws -> Void
     let isPresent: (Root) -> Bool
 
@@ -84,7 +83,11 @@ public struct CodingField<Root>: @unchecked Sendable {
         let key = JSONKey(name)
         return Self(
             name: name,
-            decode: { root, c, k in root[keyPath: path] = try c.decodeIfPresent(T.self, forKey: k) },
+            decode: { root, c, k in
+                let value = try c.decodeIfPresent(T.self, forKey: k)
+                root[keyPath: path] = value
+                return value == nil ? .null : .value
+            },
             encode: { root, c in try c.encodeIfPresent(root[keyPath: path], forKey: key) },
             isPresent: { root in root[keyPath: path] != nil })
     }
@@ -95,12 +98,17 @@ public struct CodingField<Root>: @unchecked Sendable {
         return Self(
             name: name,
             decode: { root, c, k in
-                if let value = try c.decodeIfPresent(T.self, forKey: k) { root[keyPath: path] = value }
+                guard let value = try c.decodeIfPresent(T.self, forKey: k) else { return .null }
+                root[keyPath: path] = value
+                return .value
             },
             encode: { root, c in try c.encode(root[keyPath: path], forKey: key) },
             isPresent: { _ in true })
     }
 }
+
+/// What decoding one present key found.
+enum Decoded { case value, null }
 
 /// The fields of a `FieldCodable` type, indexed by JSON key.
 public struct FieldTable<Root>: ExpressibleByArrayLiteral, Sendable {

@@ -10,7 +10,8 @@ public enum IntOrString: Codable, Sendable, Hashable, ExpressibleByIntegerLitera
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if let s = try? c.decode(String.self) { self = .string(s) } else { self = .int(try c.decode(Int32.self)) }
+        // Numbers first: most targetPorts are numbers, and a wrong guess costs a thrown error.
+        if let i = try? c.decode(Int32.self) { self = .int(i) } else { self = .string(try c.decode(String.self)) }
     }
 
     public func encode(to encoder: any Encoder) throws {

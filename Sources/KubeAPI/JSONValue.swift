@@ -14,27 +14,27 @@ public enum JSONValue: Codable, Sendable, Hashable {
     case object([String: JSONValue])
 
     public init(from decoder: any Decoder) throws {
-        if let keyed = try? decoder.container(keyedBy: JSONKey.self) {
+        // Decoder has no way to ask a value's type, and every wrong guess throws (which costs
+        // microseconds in JSONDecoder), so guess in order of how common each type is in
+        // Kubernetes objects: strings, then objects, arrays, null, booleans, numbers.
+        let single = try decoder.singleValueContainer()
+        if let string = try? single.decode(String.self) {
+            self = .string(string)
+        } else if let keyed = try? decoder.container(keyedBy: JSONKey.self) {
+            let keys = keyed.allKeys  // allocates on every call in JSONDecoder: call it once
             var object: [String: JSONValue] = [:]
-            object.reserveCapacity(keyed.allKeys.count)
-            for key in keyed.allKeys {
+            object.reserveCapacity(keys.count)
+            for key in keys {
                 object[key.stringValue] = try keyed.decode(JSONValue.self, forKey: key)
             }
             self = .object(object)
-            return
-        }
-        if var unkeyed = try? decoder.unkeyedContainer() {
+        } else if var unkeyed = try? decoder.unkeyedContainer() {
             var array: [JSONValue] = []
             array.reserveCapacity(unkeyed.count ?? 0)
             while !unkeyed.isAtEnd { array.append(try unkeyed.decode(JSONValue.self)) }
             self = .array(array)
-            return
-        }
-        let single = try decoder.singleValueContainer()
-        if single.decodeNil() {
+        } else if single.decodeNil() {
             self = .null
-        } else if let string = try? single.decode(String.self) {
-            self = .string(string)
         } else if let bool = try? single.decode(Bool.self) {
             self = .bool(bool)
         } else if let int = try? single.decode(Int64.self) {
