@@ -128,9 +128,10 @@ public struct ResourceRegistry: Sendable {
         guard let resourceName = parts.first, let info = lookup(group: group, resource: resourceName),
               info.version == version, parts.count <= 3
         else {
-            // `/api/v1/namespaces/ns` itself is the Namespace item.
-            if let namespace, parts.isEmpty, let ns = lookup(group: "", resource: "namespaces"), group.isEmpty {
-                return ResourcePath(resource: ns, namespace: nil, name: namespace, subresource: nil)
+            // `/api/v1/namespaces/ns` (and `/status`, `/finalize`) is the Namespace item itself.
+            if let namespace, parts.count <= 1, group.isEmpty, let ns = lookup(group: "", resource: "namespaces"),
+               ns.version == version, parts.first.map(ns.subresources.contains) ?? true {
+                return ResourcePath(resource: ns, namespace: nil, name: namespace, subresource: parts.first)
             }
             return nil
         }

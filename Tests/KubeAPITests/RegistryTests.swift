@@ -65,6 +65,7 @@ struct RegistryTests {
         ("/api/v1/nodes/node-2", "nodes", nil, "node-2", nil),
         ("/api/v1/namespaces/shop", "namespaces", nil, "shop", nil),
         ("/api/v1/namespaces", "namespaces", nil, nil, nil),
+        ("/api/v1/namespaces/shop/finalize", "namespaces", nil, "shop", "finalize"),
         ("/apis/apps/v1/namespaces/shop/deployments/web/scale", "deployments", "shop", "web", "scale"),
         ("/apis/discovery.k8s.io/v1/endpointslices", "endpointslices", nil, nil, nil),
     ] as [(String, String, String?, String?, String?)])
@@ -77,8 +78,34 @@ struct RegistryTests {
     }
 
     @Test(arguments: ["/api", "/api/v2/pods", "/apis/apps/v2/deployments", "/apis/apps/v1/pods",
-                      "/api/v1/namespaces/shop/nodes", "/api/v1/widgets", "/healthz", "/api/v1/pods/a/b/c"])
+                      "/api/v1/namespaces/shop/nodes", "/api/v1/widgets", "/api/v1/namespaces/shop/bogus", "/healthz", "/api/v1/pods/a/b/c"])
     func unroutable(_ path: String) {
         #expect(registry.route(path: path) == nil)
+    }
+}
+
+@Suite("Discovery documents")
+struct DiscoveryTests {
+    @Test func groupsAndResources() throws {
+        let groups = Discovery.groupList(.builtin)
+        let names = groups["groups"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
+        #expect(names == ["discovery.k8s.io", "networking.k8s.io", "apps", "coordination.k8s.io",
+                          "rbac.authorization.k8s.io", "scheduling.k8s.io", "policy.networking.k8s.io"])
+        #expect(groups["groups"]?.arrayValue?[2]["preferredVersion"] == ["groupVersion": "apps/v1", "version": "v1"])
+
+        let core = Discovery.resourceList(.builtin, group: "", version: "v1")
+        #expect(core["groupVersion"] == "v1")
+        let pods = try #require(core["resources"]?.arrayValue?.first { $0["name"] == "pods" })
+        #expect(pods["namespaced"] == true)
+        #expect(pods["kind"] == "Pod")
+        #expect(pods["shortNames"] == ["po"])
+        #expect(core["resources"]?.arrayValue?.contains { $0["name"] == "pods/status" } == true)
+        let nodes = try #require(core["resources"]?.arrayValue?.first { $0["name"] == "nodes" })
+        #expect(nodes["namespaced"] == false)
+
+        let apps = Discovery.resourceList(.builtin, group: "apps", version: "v1")
+        #expect(apps["groupVersion"] == "apps/v1")
+        #expect(apps["resources"]?.arrayValue?.first { $0["name"] == "deployments/scale" }?["kind"] == "Scale")
+        #expect(Discovery.coreVersions()["versions"] == ["v1"])
     }
 }

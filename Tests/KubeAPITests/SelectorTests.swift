@@ -47,7 +47,7 @@ struct SelectorTests {
         ("example.com/team=net", false),
     ])
     func stringForm(_ text: String, _ expected: Bool) throws {
-        let selector = try Selector(parsing: text)
+        let selector = try LabelRequirements(parsing: text)
         #expect(selector.matches(Self.labels) == expected)
     }
 
@@ -57,7 +57,7 @@ struct SelectorTests {
         ("e in ( x , y )", "e in (x,y)"),
     ])
     func roundTripsToCanonicalText(_ text: String, _ canonical: String) throws {
-        #expect(try Selector(parsing: text).description == canonical)
+        #expect(try LabelRequirements(parsing: text).description == canonical)
     }
 
     @Test(arguments: [
@@ -76,7 +76,7 @@ struct SelectorTests {
     ])
     func stringErrors(_ text: String, _ fragment: String) {
         #expect {
-            try Selector(parsing: text)
+            try LabelRequirements(parsing: text)
         } throws: { error in
             let message = (error as? SelectorError)?.message ?? ""
             return message.contains(fragment) && message.contains("unable to parse requirement")

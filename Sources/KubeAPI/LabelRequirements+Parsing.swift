@@ -1,4 +1,4 @@
-extension Selector {
+extension LabelRequirements {
     /// Parses the string form used by `?labelSelector=` and `kubectl -l`:
     /// `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (z)`, `a` (exists), `!a`, `a>1`, `a<1`,
     /// separated by commas. The empty string selects everything.
