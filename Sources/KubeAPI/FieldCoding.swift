@@ -26,7 +26,10 @@ public typealias UnknownFields = [String: JSONValue]
 /// then the unknown ones, so decode -> encode gives back the same JSON modulo key order.
 /// An explicit `null` for a known field is kept in `unknownFields` too, and written back
 /// unless the property has been set since.
-public protocol FieldCodable: Codable, Sendable, Equatable {
+///
+/// The same table drives two decoders: `Decodable` (any `Decoder`, e.g. `JSONDecoder`) and the
+/// fast `KubeJSON.decode`, which reads bytes directly and is what daemons should use.
+public protocol FieldCodable: Codable, Sendable, Equatable, JSONFastDecodable {
     /// An empty value; decoding starts from it and fills in what the JSON holds.
     init()
     /// Keys the model does not know, with their values.
@@ -73,37 +76,42 @@ extension FieldCodable {
 public struct CodingField<Root>: @unchecked Sendable {
     // @unchecked: the closures only capture a key path literal and a string, both immutable.
     public let name: String
+    let utf8Name: [UInt8]
     /// Decodes the key into the property; says whether the JSON held `null` there.
     let decode: (inout Root, KeyedDecodingContainer<JSONKey>, JSONKey) throws -> Decoded
     let encode: (Root, inout KeyedEncodingContainer<JSONKey>) throws -> Void
     let isPresent: (Root) -> Bool
+    /// The fast path: reads the (non-null) value from a `JSONReader` into the property.
+    let read: (inout Root, inout JSONReader) throws -> Void
 
     /// An optional field: JSON `null` or absence decode to nil, and nil is not written.
-    public static func field<T: Codable>(_ name: String, _ path: WritableKeyPath<Root, T?>) -> Self {
+    public static func field<T: Codable & JSONFastDecodable>(_ name: String, _ path: WritableKeyPath<Root, T?>) -> Self {
         let key = JSONKey(name)
         return Self(
-            name: name,
+            name: name, utf8Name: Array(name.utf8),
             decode: { root, c, k in
                 let value = try c.decodeIfPresent(T.self, forKey: k)
                 root[keyPath: path] = value
                 return value == nil ? .null : .value
             },
             encode: { root, c in try c.encodeIfPresent(root[keyPath: path], forKey: key) },
-            isPresent: { root in root[keyPath: path] != nil })
+            isPresent: { root in root[keyPath: path] != nil },
+            read: { root, reader in root[keyPath: path] = try T.read(from: &reader) })
     }
 
     /// A required field: always written; absent in the JSON leaves the default of `init()`.
-    public static func field<T: Codable>(_ name: String, _ path: WritableKeyPath<Root, T>) -> Self {
+    public static func field<T: Codable & JSONFastDecodable>(_ name: String, _ path: WritableKeyPath<Root, T>) -> Self {
         let key = JSONKey(name)
         return Self(
-            name: name,
+            name: name, utf8Name: Array(name.utf8),
             decode: { root, c, k in
                 guard let value = try c.decodeIfPresent(T.self, forKey: k) else { return .null }
                 root[keyPath: path] = value
                 return .value
             },
             encode: { root, c in try c.encode(root[keyPath: path], forKey: key) },
-            isPresent: { _ in true })
+            isPresent: { _ in true },
+            read: { root, reader in root[keyPath: path] = try T.read(from: &reader) })
     }
 }
 

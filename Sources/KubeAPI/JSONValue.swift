@@ -81,9 +81,9 @@ public enum JSONValue: Codable, Sendable, Hashable {
     public var objectValue: [String: JSONValue]? { if case .object(let o) = self { return o } else { return nil } }
     public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
 
-    /// Decodes JSON text.
+    /// Decodes JSON text (on the fast `KubeJSON` path).
     public init(json data: Data) throws {
-        self = try JSONDecoder().decode(JSONValue.self, from: data)
+        self = try KubeJSON.decode(JSONValue.self, from: data)
     }
 
     /// Converts any encodable value (a Pod, a Service) into its JSON tree.
@@ -94,6 +94,11 @@ public enum JSONValue: Codable, Sendable, Hashable {
     /// Converts this JSON tree into a typed value.
     public func decode<T: Decodable>(as type: T.Type = T.self) throws -> T {
         try JSONDecoder().decode(T.self, from: JSONEncoder().encode(self))
+    }
+
+    /// Converts this JSON tree into a model type (a patched object, say) on the fast path.
+    public func decode<T: Decodable & JSONFastDecodable>(as type: T.Type = T.self) throws -> T {
+        try KubeJSON.decode(T.self, from: JSONEncoder().encode(self))
     }
 }
 

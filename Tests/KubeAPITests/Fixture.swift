@@ -21,6 +21,8 @@ enum Fixture {
 struct KindFixture: Sendable, CustomTestStringConvertible {
     let file: String
     let decodeEncode: @Sendable (Data) throws -> (first: any Equatable & Sendable, again: Bool, encoded: Data)
+    /// Whether `KubeJSON.decode` (the fast path) gives the same value as `JSONDecoder`.
+    let fastMatchesFoundation: @Sendable (Data) throws -> Bool
 
     init<T: KubeObject>(_ file: String, _ type: T.Type) {
         self.file = file
@@ -29,6 +31,9 @@ struct KindFixture: Sendable, CustomTestStringConvertible {
             let encoded = try JSONEncoder().encode(decoded)
             let redecoded = try JSONDecoder().decode(T.self, from: encoded)
             return (decoded, decoded == redecoded, encoded)
+        }
+        fastMatchesFoundation = { data in
+            try KubeJSON.decode(T.self, from: data) == JSONDecoder().decode(T.self, from: data)
         }
     }
 
