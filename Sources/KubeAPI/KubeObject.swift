@@ -66,3 +66,14 @@ extension FieldTable where Root: KubeObject {
         FieldTable([.field("apiVersion", \.apiVersion), .field("kind", \.kind), .field("metadata", \.metadata)] + fields)
     }
 }
+
+public typealias PodList = KubeList<Pod>
+public typealias ServiceList = KubeList<Service>
+public typealias NodeList = KubeList<Node>
+public typealias NamespaceList = KubeList<Namespace>
+public typealias EndpointSliceList = KubeList<EndpointSlice>
+public typealias NetworkPolicyList = KubeList<NetworkPolicy>
+public typealias ClusterNetworkPolicyList = KubeList<ClusterNetworkPolicy>
+public typealias DeploymentList = KubeList<Deployment>
+public typealias ReplicaSetList = KubeList<ReplicaSet>
+public typealias DaemonSetList = KubeList<DaemonSet>
