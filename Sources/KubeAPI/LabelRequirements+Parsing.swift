@@ -60,17 +60,27 @@ extension LabelRequirements {
         }
         if op == .in || op == .notIn {
             guard lexer.next() == .openParen else { throw SelectorError("found '\(lexer.last.text)', expected: '('") }
-            var values: [String] = []
+            // As apimachinery's parseIdentifiersList: a set, where `(x,)`, `(,x)` and `(x,,y)`
+            // also hold the empty value, and `()` is empty (rejected by `make`).
+            var values = Set<String>()
+            if lexer.peek() == .closeParen {
+                _ = lexer.next()
+                return try LabelRequirement.make(key: key, operator: op, values: [])
+            }
+            var expectValue = true
             while true {
                 switch lexer.next() {
-                case .identifier(let v): values.append(v)
-                case .closeParen where values.isEmpty: return try LabelRequirement.make(key: key, operator: op, values: [])
-                default: throw SelectorError("found '\(lexer.last.text)', expected: identifier")
-                }
-                switch lexer.next() {
-                case .comma: continue
-                case .closeParen: return try LabelRequirement.make(key: key, operator: op, values: values)
-                default: throw SelectorError("found '\(lexer.last.text)', expected: ',' or ')'")
+                case .identifier(let v) where expectValue:
+                    values.insert(v)
+                    expectValue = false
+                case .comma:
+                    if expectValue { values.insert("") }
+                    expectValue = true
+                case .closeParen:
+                    if expectValue { values.insert("") }
+                    return try LabelRequirement.make(key: key, operator: op, values: values.sorted())
+                default:
+                    throw SelectorError("found '\(lexer.last.text)', expected: ',' or ')'")
                 }
             }
         }

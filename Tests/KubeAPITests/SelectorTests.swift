@@ -55,6 +55,9 @@ struct SelectorTests {
         ("a=b,c!=d,e in (x,y),f notin (z),g,!h", "a=b,c!=d,e in (x,y),f notin (z),g,!h"),
         ("a==b", "a=b"),
         ("e in ( x , y )", "e in (x,y)"),
+        ("e in (y,x,y)", "e in (x,y)"),
+        ("e in (x,)", "e in (,x)"),
+        ("e notin (,x)", "e notin (,x)"),
     ])
     func roundTripsToCanonicalText(_ text: String, _ canonical: String) throws {
         #expect(try LabelRequirements(parsing: text).description == canonical)
@@ -64,6 +67,7 @@ struct SelectorTests {
         ("a=b,", "found '', expected: identifier after ','"),
         ("a in (x", "found '', expected: ',' or ')'"),
         ("a in x", "found 'x', expected: '('"),
+        ("a in (x y)", "found 'y', expected: ',' or ')'"),
         ("a in ()", "for 'in', 'notin' operators, values set can't be empty"),
         ("!", "found '', expected: identifier after '!'"),
         ("a b", "found 'b', expected: in, notin, =, ==, !=, gt, lt"),
