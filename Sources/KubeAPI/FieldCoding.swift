@@ -29,7 +29,7 @@ public typealias UnknownFields = [String: JSONValue]
 ///
 /// The same table drives two decoders: `Decodable` (any `Decoder`, e.g. `JSONDecoder`) and the
 /// fast `KubeJSON.decode`, which reads bytes directly and is what daemons should use.
-public protocol FieldCodable: Codable, Sendable, Equatable, JSONFastDecodable {
+public protocol FieldCodable: Codable, Sendable, Equatable, JSONFastDecodable, JSONFastEncodable {
     /// An empty value; decoding starts from it and fills in what the JSON holds.
     init()
     /// Keys the model does not know, with their values.
@@ -83,10 +83,13 @@ public struct CodingField<Root>: @unchecked Sendable {
     let isPresent: (Root) -> Bool
     /// The fast path: reads the (non-null) value from a `JSONReader` into the property.
     let read: (inout Root, inout JSONReader) throws -> Void
+    /// The fast path: writes `,"name":value` (no comma for the first member) unless nil.
+    let write: (Root, inout JSONWriter, inout Bool) -> Void
 
     /// An optional field: JSON `null` or absence decode to nil, and nil is not written.
-    public static func field<T: Codable & JSONFastDecodable>(_ name: String, _ path: WritableKeyPath<Root, T?>) -> Self {
+    public static func field<T: Codable & JSONFastCodable>(_ name: String, _ path: WritableKeyPath<Root, T?>) -> Self {
         let key = JSONKey(name)
+        let prefix = JSONWriter.memberPrefix(name)
         return Self(
             name: name, utf8Name: Array(name.utf8),
             decode: { root, c, k in
@@ -96,12 +99,20 @@ public struct CodingField<Root>: @unchecked Sendable {
             },
             encode: { root, c in try c.encodeIfPresent(root[keyPath: path], forKey: key) },
             isPresent: { root in root[keyPath: path] != nil },
-            read: { root, reader in root[keyPath: path] = try T.read(from: &reader) })
+            read: { root, reader in root[keyPath: path] = try T.read(from: &reader) },
+            write: { root, writer, first in
+                guard let value = root[keyPath: path] else { return }
+                if !first { writer.append(44) }
+                first = false
+                writer.append(prefix)
+                value.write(to: &writer)
+            })
     }
 
     /// A required field: always written; absent in the JSON leaves the default of `init()`.
-    public static func field<T: Codable & JSONFastDecodable>(_ name: String, _ path: WritableKeyPath<Root, T>) -> Self {
+    public static func field<T: Codable & JSONFastCodable>(_ name: String, _ path: WritableKeyPath<Root, T>) -> Self {
         let key = JSONKey(name)
+        let prefix = JSONWriter.memberPrefix(name)
         return Self(
             name: name, utf8Name: Array(name.utf8),
             decode: { root, c, k in
@@ -111,7 +122,13 @@ public struct CodingField<Root>: @unchecked Sendable {
             },
             encode: { root, c in try c.encode(root[keyPath: path], forKey: key) },
             isPresent: { _ in true },
-            read: { root, reader in root[keyPath: path] = try T.read(from: &reader) })
+            read: { root, reader in root[keyPath: path] = try T.read(from: &reader) },
+            write: { root, writer, first in
+                if !first { writer.append(44) }
+                first = false
+                writer.append(prefix)
+                root[keyPath: path].write(to: &writer)
+            })
     }
 }
 

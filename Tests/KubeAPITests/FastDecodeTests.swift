@@ -84,7 +84,7 @@ struct FastDecodeTests {
     }
 
     @Test func encodeWritesSlashesPlain() throws {
-        let text = String(decoding: try KubeJSON.encode(ObjectMeta(labels: ["app.kubernetes.io/name": "web"])), as: UTF8.self)
+        let text = String(decoding: KubeJSON.encode(ObjectMeta(labels: ["app.kubernetes.io/name": "web"])), as: UTF8.self)
         #expect(text == #"{"labels":{"app.kubernetes.io/name":"web"}}"#)
     }
 }

@@ -23,6 +23,9 @@ struct KindFixture: Sendable, CustomTestStringConvertible {
     let decodeEncode: @Sendable (Data) throws -> (first: any Equatable & Sendable, again: Bool, encoded: Data)
     /// Whether `KubeJSON.decode` (the fast path) gives the same value as `JSONDecoder`.
     let fastMatchesFoundation: @Sendable (Data) throws -> Bool
+    /// Whether `KubeJSON.encode` (the fast path) writes the same JSON as `JSONEncoder`, and
+    /// the exact bytes of the fast encoding.
+    let fastEncodeMatchesFoundation: @Sendable (Data) throws -> (same: Bool, fast: Data)
 
     init<T: KubeObject>(_ file: String, _ type: T.Type) {
         self.file = file
@@ -31,6 +34,13 @@ struct KindFixture: Sendable, CustomTestStringConvertible {
             let encoded = try JSONEncoder().encode(decoded)
             let redecoded = try JSONDecoder().decode(T.self, from: encoded)
             return (decoded, decoded == redecoded, encoded)
+        }
+        fastEncodeMatchesFoundation = { data in
+            let value = try JSONDecoder().decode(T.self, from: data)
+            let fast = KubeJSON.encode(value)
+            let reference = try JSONEncoder().encode(value)
+            let same = try JSONDecoder().decode(JSONValue.self, from: fast) == JSONDecoder().decode(JSONValue.self, from: reference)
+            return (same, fast)
         }
         fastMatchesFoundation = { data in
             try KubeJSON.decode(T.self, from: data) == JSONDecoder().decode(T.self, from: data)

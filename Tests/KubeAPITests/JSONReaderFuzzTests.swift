@@ -62,6 +62,8 @@ struct JSONReaderFuzzTests {
             let fast = try KubeJSON.decode(JSONValue.self, from: data)
             let reference = try JSONDecoder().decode(JSONValue.self, from: data)
             #expect(fast == reference, "\(text)")
+            // The writer too: what it writes, JSONDecoder reads back as the same tree.
+            #expect(try JSONDecoder().decode(JSONValue.self, from: KubeJSON.encode(fast)) == reference, "\(text)")
         }
         // The generator must produce real documents, not just scalars.
         #expect(totalBytes > 100_000)
