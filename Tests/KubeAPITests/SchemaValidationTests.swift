@@ -37,10 +37,15 @@ struct SchemaValidationTests {
         var files: [URL] = []
         // ClusterNetworkPolicy is a CRD: the official schemas do not have it.
         for fixture in KindFixture.all where fixture.file != "clusternetworkpolicy.json" {
-            let encoded = try fixture.decodeEncode(Fixture.data(fixture.file)).encoded
-            let file = dir.appendingPathComponent(fixture.file)
-            try encoded.write(to: file)
-            files.append(file)
+            let data = try Fixture.data(fixture.file)
+            // Both encoders: JSONEncoder through Codable, and the fast KubeJSON writer.
+            let viaCodable = try fixture.decodeEncode(data).encoded
+            let viaKubeJSON = try fixture.fastEncodeMatchesFoundation(data).fast
+            for (suffix, encoded) in [("codable", viaCodable), ("kubejson", viaKubeJSON)] {
+                let file = dir.appendingPathComponent("\(suffix)-\(fixture.file)")
+                try encoded.write(to: file)
+                files.append(file)
+            }
         }
         let (status, output) = try Self.run(files)
         #expect(status == 0, "\(output)")
