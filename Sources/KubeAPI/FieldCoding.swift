@@ -27,8 +27,9 @@ public typealias UnknownFields = [String: JSONValue]
 /// An explicit `null` for a known field is kept in `unknownFields` too, and written back
 /// unless the property has been set since.
 ///
-/// The same table drives two decoders: `Decodable` (any `Decoder`, e.g. `JSONDecoder`) and the
-/// fast `KubeJSON.decode`, which reads bytes directly and is what daemons should use.
+/// The same table drives two codecs: `Codable` (any `Decoder`/`Encoder`, e.g. `JSONDecoder`) and
+/// the fast `KubeJSON.decode`/`encode`, which work on bytes directly and are what daemons and
+/// the API server should use. Tests hold the two to the same results.
 public protocol FieldCodable: Codable, Sendable, Equatable, JSONFastDecodable, JSONFastEncodable {
     /// An empty value; decoding starts from it and fills in what the JSON holds.
     init()
