@@ -1,1 +1,0 @@
-// KubeAPI: Kubernetes object model. Placeholder until the module lands.
