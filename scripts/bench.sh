@@ -60,7 +60,6 @@ run() { # label dir plugin ipam masq parallel -> prints seconds
   echo "$t1 - $t0" | bc -l
 }
 
-command -v bc >/dev/null || { apt-get install -y -qq bc >/dev/null; }
 printf '\nCNI ADD+DEL of %d pods (wall seconds; lower is better)\n' "$N"
 printf '%-28s %10s %10s %8s\n' "case" "trellis" "reference" "ratio"
 for masq in false true; do

@@ -12,7 +12,7 @@ packages=(
   # eBPF programs (bpf/) are compiled with clang -target bpf
   clang
   # scripting helpers used by tests and the demo
-  jq netcat-openbsd
+  jq netcat-openbsd bc
 )
 
 if [ "$(id -u)" -ne 0 ]; then
