@@ -15,6 +15,7 @@ let package = Package(
         .systemLibrary(name: "CMnl", path: "Sources/CMnl", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
         .systemLibrary(name: "CNftnl", path: "Sources/CNftnl", pkgConfig: "libnftnl", providers: [.apt(["libnftnl-dev"])]),
         .systemLibrary(name: "CBPF", path: "Sources/CBPF", pkgConfig: "libbpf", providers: [.apt(["libbpf-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CIPSet", path: "Sources/CIPSet", pkgConfig: "libipset", providers: [.apt(["libipset-dev"])]),
 
         // Pure values shared by every module: IP addresses, prefixes, MACs.
@@ -33,6 +34,9 @@ let package = Package(
         // Kubernetes API: object model, codecs, selectors (pure).
         .target(name: "KubeAPI", dependencies: ["NetAddr"]),
 
+        // API server storage: revisioned objects with watch, SQLite (WAL) by default.
+        .target(name: "Store", dependencies: ["CSQLite"]),
+
         // CNI plugin binaries: each main is one call into a library.
         .executableTarget(name: "trellis-bridge", dependencies: ["PodNetwork"], path: "Plugins/bridge"),
         .executableTarget(name: "trellis-ipam", dependencies: ["IPAM", "CNI"], path: "Plugins/ipam"),
@@ -47,6 +51,7 @@ let package = Package(
         .testTarget(name: "IPAMTests", dependencies: ["IPAM", "CNI", "NetAddr", "TestSupport"]),
         .testTarget(name: "PodNetworkTests", dependencies: ["PodNetwork", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"], exclude: ["Fixtures"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "PluginTests", dependencies: ["CNI", "NetAddr", "NetNS", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(
   # C libraries the kernel interfaces link against
-  libmnl-dev libnftnl-dev libbpf-dev libipset-dev pkg-config
+  libmnl-dev libnftnl-dev libbpf-dev libipset-dev libsqlite3-dev pkg-config
   # kernel tools the tests compare against and the demo uses
   iproute2 nftables iptables ipset conntrack iputils-ping util-linux procps kmod
   # the reference CNI plugins (side-by-side tests and benchmarks)

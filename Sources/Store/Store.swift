@@ -1,0 +1,1 @@
+// Store: revisioned object storage for the API server. Placeholder until the module lands.
