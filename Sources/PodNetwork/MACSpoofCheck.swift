@@ -14,9 +14,9 @@ import NFTables
 /// ```
 /// Element comments are `OWNER NETWORK` (owner is `containerID/ifname`) so DEL and a GC of
 /// one network find exactly their entries.
-public struct MACSpoofCheck: Sendable {
+public struct MACSpoofCheck: Sendable, PodRuleSet {
     /// One guarded interface.
-    public struct Entry: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public struct Entry: Hashable, Sendable, Comparable, CustomStringConvertible, PodRuleEntry {
         public var hostInterface: String
         public var mac: MACAddress
         public var network: String
@@ -40,7 +40,7 @@ public struct MACSpoofCheck: Sendable {
     static let ifaces = NFTSet(table: table, name: "ifaces", key: [.ifname])
     static let allowed = NFTSet(table: table, name: "allowed", key: [.ifname, .etherAddress])
 
-    private let nft: any NFTablesOps
+    public let nft: any NFTablesOps
 
     /// Uses the calling thread's network namespace.
     public init() throws { nft = try NFTablesConnection() }
@@ -89,11 +89,6 @@ public struct MACSpoofCheck: Sendable {
         try nft.apply(b)
     }
 
-    /// Stops guarding every interface `owner` added. Idempotent.
-    public func remove(owner: String) throws {
-        try nft.apply(Self.removal((try list() ?? []).filter { $0.owner == owner }))
-    }
-
     /// Every guarded interface, or `nil` when the table does not exist.
     public func list() throws -> [Entry]? {
         guard try nft.tableExists(Self.table) else { return nil }
@@ -105,32 +100,8 @@ public struct MACSpoofCheck: Sendable {
         }.sorted()
     }
 
-    /// Removes every entry whose owner is not in `validOwners`; returns what it removed.
-    @discardableResult
-    public func gc(validOwners: Set<String>) throws -> [Entry] {
-        try gc(where: { !validOwners.contains($0.owner) })
-    }
 
-    /// GC for one network (CNI GC is per network): removes that network's entries whose owner
-    /// is not in `validOwners`, leaving other networks' pods alone.
-    @discardableResult
-    public func gc(network: String, validOwners: Set<String>) throws -> [Entry] {
-        try gc(where: { $0.network == network && !validOwners.contains($0.owner) })
-    }
-
-    private func gc(where isStale: (Entry) -> Bool) throws -> [Entry] {
-        let stale = (try list() ?? []).filter(isStale)
-        try nft.apply(Self.removal(stale))
-        return stale
-    }
-
-    /// Removes the whole table. Idempotent.
-    public func uninstall() throws {
-        guard try nft.tableExists(Self.table) else { return }
-        try nft.apply(Batch([.deleteTable(Self.table)]))
-    }
-
-    static func removal(_ entries: [Entry]) -> Batch {
+    public static func removal(_ entries: [Entry]) -> Batch {
         var b = Batch()
         for e in entries {
             for (set, element) in elements(e) { b.destroyElements(set, [SetElement(element.fields)]) }

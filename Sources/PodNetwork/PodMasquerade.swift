@@ -19,9 +19,9 @@ import NFTables
 /// ```
 /// Element comments are `OWNER NETWORK` (owner is `containerID/ifname`) so DEL and GC find
 /// them. Works in the namespace the connection was opened in (the node's).
-public struct PodMasquerade: Sendable {
+public struct PodMasquerade: Sendable, PodRuleSet {
     /// One masqueraded pod address.
-    public struct Entry: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public struct Entry: Hashable, Sendable, Comparable, CustomStringConvertible, PodRuleEntry {
         public var address: IPAddress
         public var subnet: IPPrefix
         public var network: String
@@ -46,7 +46,7 @@ public struct PodMasquerade: Sendable {
     static let nomasq4 = NFTSet(table: table, name: "nomasq4", key: [.ipv4Address, .ipv4Address], flags: .interval)
     static let nomasq6 = NFTSet(table: table, name: "nomasq6", key: [.ipv6Address, .ipv6Address], flags: .interval)
 
-    private let nft: any NFTablesOps
+    public let nft: any NFTablesOps
 
     /// Uses the calling thread's network namespace.
     public init() throws { nft = try NFTablesConnection() }
@@ -122,12 +122,6 @@ public struct PodMasquerade: Sendable {
         try nft.apply(b)
     }
 
-    /// Stops masquerading everything `owner` added. Idempotent.
-    public func remove(owner: String) throws {
-        let entries = (try list() ?? []).filter { $0.owner == owner }
-        try nft.apply(Self.removal(entries))
-    }
-
     /// Every masqueraded pod address, or `nil` when the table does not exist.
     public func list() throws -> [Entry]? {
         guard try nft.tableExists(Self.table) else { return nil }
@@ -144,30 +138,6 @@ public struct PodMasquerade: Sendable {
         return out.sorted()
     }
 
-    /// Removes every entry whose owner is not in `validOwners`; returns what it removed.
-    @discardableResult
-    public func gc(validOwners: Set<String>) throws -> [Entry] {
-        try gc(where: { !validOwners.contains($0.owner) })
-    }
-
-    /// GC for one network (CNI GC is per network): removes that network's entries whose owner
-    /// is not in `validOwners`, leaving other networks' pods alone.
-    @discardableResult
-    public func gc(network: String, validOwners: Set<String>) throws -> [Entry] {
-        try gc(where: { $0.network == network && !validOwners.contains($0.owner) })
-    }
-
-    private func gc(where isStale: (Entry) -> Bool) throws -> [Entry] {
-        let stale = (try list() ?? []).filter(isStale)
-        try nft.apply(Self.removal(stale))
-        return stale
-    }
-
-    /// Removes the whole table (all pods). Idempotent.
-    public func uninstall() throws {
-        guard try nft.tableExists(Self.table) else { return }
-        try nft.apply(Batch([.deleteTable(Self.table)]))
-    }
 
     // MARK: - Private
 
