@@ -78,8 +78,7 @@ private func allocation(_ i: Int, _ prefix: String = "c") -> Allocation {
             let after = try stateFileBytes(path)
             #expect(validSlots(after).map { "\($0.index):\($0.generation)" } == ["0:2", "1:3"])
             #expect(try store.load(network: "net").allocations == [allocation(0), allocation(1), allocation(2)])
-            // A huge generation in the older slot beats a small one in the newer: generations,
-            // not positions, decide.
+            // And wraps back to slot 0 for the one after.
             try store.update(network: "net") { $0.insert(allocation(3)) }   // gen 4, slot 0
             #expect(newestSlot(try stateFileBytes(path))?.index == 0)
         }
