@@ -63,15 +63,66 @@ struct FileDescriptor {
     /// Equivalent to `fsync(2)`.
     func sync() throws(SystemError) { try Self.retrying("fsync", path) { Glibc.fsync(raw) } }
 
-    /// Equivalent to `flock(fd, LOCK_EX | LOCK_NB)`; false when another holder has it.
-    func tryLockExclusive() throws(SystemError) -> Bool {
+    /// Equivalent to `fdatasync(2)`: the data and only the metadata needed to read it back.
+    func syncData() throws(SystemError) { try Self.retrying("fdatasync", path) { Glibc.fdatasync(raw) } }
+
+    /// Reads exactly `count` bytes at `offset` with `pread(2)`; fewer only at end of file.
+    func read(count: Int, at offset: Int) throws(SystemError) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let n = try Self.retrying("pread", path) {
+                Int32(out.withUnsafeMutableBytes { Glibc.pread(raw, $0.baseAddress! + done, count - done, off_t(offset + done)) })
+            }
+            if n == 0 { break }
+            done += Int(n)
+        }
+        return done == count ? out : Array(out[..<done])
+    }
+
+    /// Writes every byte at `offset` with `pwrite(2)`, looping on short writes.
+    func write(_ bytes: [UInt8], at offset: Int) throws(SystemError) {
+        var done = 0
+        while done < bytes.count {
+            let n = try Self.retrying("pwrite", path) {
+                Int32(bytes.withUnsafeBytes { Glibc.pwrite(raw, $0.baseAddress! + done, $0.count - done, off_t(offset + done)) })
+            }
+            done += Int(n)
+        }
+    }
+
+    /// Equivalent to `posix_fallocate(3)`: reserves blocks for `[0, length)` or fails (ENOSPC).
+    func allocate(length: Int) throws(SystemError) {
+        while true {
+            let r = Glibc.posix_fallocate(raw, 0, off_t(length))  // returns the error, not -1
+            if r == 0 { return }
+            if r == EINTR { continue }
+            throw SystemError(operation: "posix_fallocate", path: path, errno: r)
+        }
+    }
+
+    /// The file's size in bytes. Equivalent to `fstat(2)`'s `st_size`.
+    func size() throws(SystemError) -> Int {
+        var st = stat()
+        try Self.retrying("fstat", path) { Glibc.fstat(raw, &st) }
+        return Int(st.st_size)
+    }
+
+    /// Equivalent to `flock(fd, LOCK_EX | LOCK_NB)` (or `LOCK_SH`); false when another holder has it.
+    func tryLock(exclusive: Bool = true) throws(SystemError) -> Bool {
         let lock: (Int32, Int32) -> Int32 = flock
         do throws(SystemError) {
-            try Self.retrying("flock", path) { lock(raw, LOCK_EX | LOCK_NB) }
+            try Self.retrying("flock", path) { lock(raw, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) }
             return true
         } catch where error.errno == EWOULDBLOCK {
             return false
         }
+    }
+
+    /// `open(2)`, or nil when the file does not exist.
+    static func openIfPresent(_ path: String, _ flags: Int32) throws(SystemError) -> FileDescriptor? {
+        do throws(SystemError) { return try open(path, flags) }
+        catch where error.errno == ENOENT { return nil }
     }
 
     /// Reads a whole file. Equivalent to `open` + `read` + `close`.

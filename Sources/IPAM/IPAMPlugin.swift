@@ -9,7 +9,7 @@ import NetAddr
 /// network, not addresses.
 ///
 /// Where we differ from host-local, on purpose:
-/// - state is one `state.json` per network (see `FileStore`), not a file per address, so a
+/// - state is one `state` file per network (see `FileStore`), not a file per address, so a
 ///   `dataDir` is not shared with host-local for the same network name;
 /// - a retried ADD matching what the attachment holds returns it (host-local errors);
 /// - network, IPv4 broadcast and every range's gateway are skipped even when an explicit

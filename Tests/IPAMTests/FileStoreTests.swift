@@ -25,8 +25,10 @@ func fileConfig(_ dir: String, subnet: String = "10.20.0.0/16") throws -> IPAMCo
                 """)
             let next = try IPAMPlugin(store: reopened).add(config: config, containerID: "c3", ifName: "eth0")
             #expect(next.ips.map { "\($0.address)" } == ["10.20.0.5/16"])
-            #expect(directoryContents("\(dir)/net") == ["lock", "state.json"])
-            let text = try String(contentsOfFile: "\(dir)/net/state.json", encoding: .utf8)
+            #expect(directoryContents("\(dir)/net") == ["lock", "state"])
+            let file = try stateFileBytes("\(dir)/net/state")
+            #expect(file.count == 2 * 64 * 1024)
+            let text = String(decoding: try #require(newestSlot(file)).payload, as: UTF8.self)
             #expect(text.hasPrefix(#"{"allocations":[{"containerID":"c0","ifName":"eth0","ip":"10.20.0.2"},"#))
         }
     }
@@ -35,13 +37,13 @@ func fileConfig(_ dir: String, subnet: String = "10.20.0.0/16") throws -> IPAMCo
         try withTemporaryDirectory { dir in
             let config = try fileConfig(dir)
             _ = try IPAMPlugin().add(config: config, containerID: "c0", ifName: "eth0")
-            try "{\"allocations\":[{\"contai".write(toFile: "\(dir)/net/state.json.tmp", atomically: false, encoding: .utf8)
+            try "TRIPAM1\0garbage".write(toFile: "\(dir)/net/state.tmp", atomically: false, encoding: .utf8)
             #expect(try IPAMPlugin().list(config: config).count == 1)
             try IPAMPlugin().del(config: config, containerID: "nobody", ifName: "eth0")  // changes nothing
-            #expect(directoryContents("\(dir)/net") == ["lock", "state.json"])
-            try "garbage".write(toFile: "\(dir)/net/state.json.tmp", atomically: false, encoding: .utf8)
+            #expect(directoryContents("\(dir)/net") == ["lock", "state"])
+            try "garbage".write(toFile: "\(dir)/net/state.tmp", atomically: false, encoding: .utf8)
             _ = try IPAMPlugin().add(config: config, containerID: "c1", ifName: "eth0")        // changes state
-            #expect(directoryContents("\(dir)/net") == ["lock", "state.json"])
+            #expect(directoryContents("\(dir)/net") == ["lock", "state"])
             #expect(try IPAMPlugin().list(config: config).count == 2)
         }
     }
@@ -50,12 +52,16 @@ func fileConfig(_ dir: String, subnet: String = "10.20.0.0/16") throws -> IPAMCo
         try withTemporaryDirectory { dir in
             let config = try fileConfig(dir)
             _ = try IPAMPlugin().add(config: config, containerID: "c0", ifName: "eth0")
-            try "{not json".write(toFile: "\(dir)/net/state.json", atomically: false, encoding: .utf8)
-            let e = cniError { _ = try IPAMPlugin().add(config: config, containerID: "c1", ifName: "eth0") }
-            #expect(e?.code == CNIError.ioFailure)
-            #expect(e?.msg.hasPrefix("state file \(dir)/net/state.json is unreadable") == true)
-            #expect(try String(contentsOfFile: "\(dir)/net/state.json", encoding: .utf8) == "{not json")
-            #expect(cniError { try IPAMPlugin().status(config: config) }?.code == CNIError.notAvailable)
+            let path = "\(dir)/net/state"
+            for junk in ["{not json", ""] {  // wrong size, and empty: we never make either
+                try junk.write(toFile: path, atomically: false, encoding: .utf8)
+                let e = cniError { _ = try IPAMPlugin().add(config: config, containerID: "c1", ifName: "eth0") }
+                #expect(e?.code == CNIError.ioFailure)
+                #expect(e?.msg.hasPrefix("state file \(path) is unreadable") == true)
+                #expect(try String(contentsOfFile: path, encoding: .utf8) == junk)
+                #expect(cniError { try IPAMPlugin().status(config: config) }?.code == CNIError.notAvailable)
+                #expect(cniError { _ = try FileStore(dataDir: dir, lockTimeout: 1).load(network: "net") }?.code == CNIError.ioFailure)
+            }
         }
     }
 

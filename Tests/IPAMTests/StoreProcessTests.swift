@@ -123,11 +123,11 @@ private func eventually(timeout: Double, _ condition: () -> Bool) -> Bool {
             let state = try store.load(network: "net")  // parses; decoding rejects an address held twice
             #expect(state.allocations.count >= 50)
             #expect(Set(state.allocations.map(\.ip)).count == state.allocations.count)
-            #expect(Set(directoryContents("\(dir)/net")).isSubset(of: ["lock", "state.json", "state.json.tmp"]))
+            #expect(Set(directoryContents("\(dir)/net")).isSubset(of: ["lock", "state", "state.tmp"]))
             let released = try IPAMPlugin().gc(config: config, validAttachments: [])
             #expect(released.count == state.allocations.count)
             #expect(try IPAMPlugin().list(config: config).isEmpty)
-            #expect(directoryContents("\(dir)/net") == ["lock", "state.json"])
+            #expect(directoryContents("\(dir)/net") == ["lock", "state"])
         }
     }
 }
