@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "PodNetworkTests", dependencies: ["PodNetwork", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
-        .testTarget(name: "PluginTests", dependencies: ["CNI", "NetAddr", "NetNS", "TestSupport"]),
+        .testTarget(name: "PluginTests", dependencies: ["CNI", "IPAM", "NetAddr", "NetNS", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -175,7 +175,7 @@ private func allocation(_ i: Int, _ prefix: String = "c") -> Allocation {
             #expect(reopened.allocations.count == 3000)
             #expect(reopened.allocations == (0..<3000).map { allocation($0) }.sorted())
             // In-place updates continue in the grown file, which keeps its size.
-            try store.update(network: "net") { $0.removeAll { $0.containerID == "c7" } }
+            _ = try store.update(network: "net") { $0.removeAll { $0.containerID == "c7" } }
             #expect(try stateFileBytes(path).count == sizes.last)
             #expect(try store.load(network: "net").allocations.count == 2999)
             // The allocator works over it: the next free address in the /16 is found.
