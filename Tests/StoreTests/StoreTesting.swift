@@ -22,6 +22,7 @@ enum CollectError: Error, CustomStringConvertible {
 }
 
 /// The first `count` events of `stream`; throws if they do not arrive within `timeout`.
+/// A timeout cancels the iteration, which ends the stream for good.
 func collect(_ stream: AsyncThrowingStream<WatchEvent, Error>, count: Int,
              timeout: Duration = .seconds(20)) async throws -> [WatchEvent] {
     let got = try await withThrowingTaskGroup(of: [WatchEvent]?.self) { group in
@@ -36,18 +37,12 @@ func collect(_ stream: AsyncThrowingStream<WatchEvent, Error>, count: Int,
         }
         group.addTask { try? await Task.sleep(for: timeout); return nil }
         var result: [WatchEvent] = []
-        var timedOut = false
         for try await r in group {
-            if let r { result = r; group.cancelAll(); break } else { timedOut = true; group.cancelAll() }
+            group.cancelAll()  // the collector returns what it has; the sleeper returns nil
+            if let r { result = r; break }
         }
-        _ = timedOut
         return result
     }
     if got.count != count { throw CollectError.timedOut(got: got, wanted: count) }
     return got
-}
-
-/// Whether more events arrive within `window` (they should not).
-func nothingMore(_ stream: AsyncThrowingStream<WatchEvent, Error>, within window: Duration = .milliseconds(200)) async -> Bool {
-    (try? await collect(stream, count: 1, timeout: window)) == nil
 }
