@@ -1,1 +1,0 @@
-// Store: revisioned object storage for the API server. Placeholder until the module lands.
