@@ -70,3 +70,8 @@ for masq in false true; do
   done
 done
 echo "target: ratio <= 0.50"
+
+# API server storage (issue 3): writes/s and watcher delivery latency, SQLite (WAL, FULL sync),
+# 100 watchers; debug build, printed not asserted.
+printf '\nStore (SQLite) with 100 watchers\n'
+TRELLIS_BENCH=1 swift test --filter ThroughputTests 2>&1 | grep "store bench:" || true
