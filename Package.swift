@@ -8,7 +8,12 @@ let package = Package(
     products: [
         .executable(name: "trellis-bridge", targets: ["trellis-bridge"]),
         .executable(name: "trellis-ipam", targets: ["trellis-ipam"]),
+        .executable(name: "trellis", targets: ["Trellis"]),
         .library(name: "TrellisNetworking", targets: ["NetAddr", "NetNS", "Netlink", "CNI", "IPAM", "PodNetwork"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
         // C libraries: system library targets with tiny shims for macros.
@@ -37,6 +42,18 @@ let package = Package(
         // API server storage: revisioned objects with watch, SQLite (WAL) by default.
         .target(name: "Store", dependencies: ["CSQLite"]),
 
+        // The embedded API server: Kubernetes REST over HTTP on SwiftNIO.
+        .target(name: "APIServer", dependencies: [
+            "KubeAPI", "Store",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+        // The `trellis` command.
+        .executableTarget(name: "Trellis", dependencies: [
+            "APIServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
         // CNI plugin binaries: each main is one call into a library.
         .executableTarget(name: "trellis-bridge", dependencies: ["PodNetwork"], path: "Plugins/bridge"),
         .executableTarget(name: "trellis-ipam", dependencies: ["IPAM", "CNI"], path: "Plugins/ipam"),
@@ -52,6 +69,7 @@ let package = Package(
         .testTarget(name: "PodNetworkTests", dependencies: ["PodNetwork", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
+        .testTarget(name: "APIServerTests", dependencies: ["APIServer", "KubeAPI", "Store", "TestSupport"]),
         .testTarget(name: "PluginTests", dependencies: ["CNI", "IPAM", "NetAddr", "NetNS", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,1 @@
+// APIServer: the Kubernetes REST API over HTTP. Placeholder until the module lands.
