@@ -42,6 +42,9 @@ let package = Package(
         // API server storage: revisioned objects with watch, SQLite (WAL) by default.
         .target(name: "Store", dependencies: ["CSQLite"]),
 
+        // DNS wire format (RFC 1035, EDNS0): pure, allocation-light, never crashes on input.
+        .target(name: "DNSWire"),
+
         // The embedded API server: Kubernetes REST over HTTP on SwiftNIO.
         .target(name: "APIServer", dependencies: [
             "KubeAPI", "Store",
@@ -70,6 +73,7 @@ let package = Package(
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "KubeAPI", "Store", "TestSupport"]),
+        .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
         .testTarget(name: "PluginTests", dependencies: ["CNI", "IPAM", "NetAddr", "NetNS", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,1 @@
+// DNSWire: RFC 1035 codec. Placeholder until the module lands.
