@@ -29,6 +29,7 @@ public final class APIServer: Sendable {
     public let pipeline: RequestPipeline
     private let group: MultiThreadedEventLoopGroup
     private let channel = LockedChannel()
+    private let connections = ConnectionTracker()
 
     public init(store: any ObjectStore, configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -41,14 +42,16 @@ public final class APIServer: Sendable {
     public func start() async throws -> Int {
         try await pipeline.resources.createInitialNamespaces()
         let pipeline = pipeline
+        let connections = connections
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                connections.add(channel)
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(HTTPServerHandler(pipeline: pipeline))
+                    try channel.pipeline.syncOperations.addHandler(HTTPServerHandler(pipeline: pipeline, connections: connections))
                 }
             }
         let server = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
@@ -65,10 +68,12 @@ public final class APIServer: Sendable {
         try await channel.get()?.closeFuture.get()
     }
 
-    /// Stops accepting connections, closes open ones (watches end) and stops the event loops.
-    /// Requests already handed to the store finish their writes. Idempotent.
+    /// Stops accepting connections, closes open ones (watches end), waits for the requests in
+    /// flight to finish (store writes complete; their answers are lost with the connection), and
+    /// stops the event loops. Idempotent.
     public func shutdown() async {
         if let server = channel.get() { try? await server.close() }
+        await connections.closeAll()
         try? await group.shutdownGracefully()
     }
 }

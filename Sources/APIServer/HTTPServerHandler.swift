@@ -14,7 +14,12 @@ final class HTTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// The task serving the current request; cancelled when the connection closes.
     private var task: Task<Void, Never>?
 
-    init(pipeline: RequestPipeline) { self.pipeline = pipeline }
+    private let connections: ConnectionTracker
+
+    init(pipeline: RequestPipeline, connections: ConnectionTracker) {
+        self.pipeline = pipeline
+        self.connections = connections
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -32,9 +37,12 @@ final class HTTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             body = []
             let writer = ResponseWriter(context: context, version: head.version, keepAlive: head.isKeepAlive)
             let pipeline = pipeline
+            let connections = connections
+            connections.requestStarted()
             task = Task {
                 let response = await pipeline.handle(request)
                 await writer.send(response)
+                connections.requestFinished()
             }
         }
     }

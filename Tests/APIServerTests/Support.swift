@@ -84,6 +84,19 @@ final class ServerFixture: @unchecked Sendable {
     }
 }
 
+/// Runs `body` against a fresh server, which is stopped (and its directory removed) afterwards, even on throw.
+func withServer<T>(_ body: (ServerFixture) async throws -> T) async throws -> T {
+    let server = try await ServerFixture()
+    do {
+        let result = try await body(server)
+        await server.stop()
+        return result
+    } catch {
+        await server.stop()
+        throw error
+    }
+}
+
 extension JSONValue {
     /// The value at a dotted path (`metadata.labels.app`), for assertions.
     subscript(path path: String) -> JSONValue? {
