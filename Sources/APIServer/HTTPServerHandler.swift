@@ -80,8 +80,10 @@ struct ResponseWriter: Sendable {
         case .stream(let stream):
             headers.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
             writeHead(response.status, headers)
+            // Each chunk waits until the channel took it, so a slow reader slows the stream's
+            // consumer down and the stream's bounded buffer decides (see `eventStream`).
             do {
-                for try await chunk in stream { write(chunk) }
+                for try await chunk in stream { try await writeFlushed(chunk) }
             } catch {}
             end()
         }
@@ -99,6 +101,14 @@ struct ResponseWriter: Sendable {
             let buffer = context.value.channel.allocator.buffer(bytes: bytes)
             context.value.writeAndFlush(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))), promise: nil)
         }
+    }
+
+    private func writeFlushed(_ bytes: [UInt8]) async throws {
+        let context = context
+        try await eventLoop.flatSubmit {
+            let buffer = context.value.channel.allocator.buffer(bytes: bytes)
+            return context.value.writeAndFlush(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))))
+        }.get()
     }
 
     private func end() {

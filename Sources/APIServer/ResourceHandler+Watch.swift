@@ -31,18 +31,27 @@ extension ResourceHandler {
         return APIResponse(status: 200, headers: [("Content-Type", "application/json")], body: .stream(stream))
     }
 
+    /// Events a watcher may fall behind by before it is dropped.
+    static let watchBufferLimit = 1000
+
     /// Merges the store's events (filtered and encoded), bookmarks and the timeout into one
     /// stream of lines. Ending the stream (client gone) cancels all three tasks.
+    ///
+    /// A watcher more than `watchBufferLimit` events behind is ended, as kube-apiserver ends slow
+    /// watchers: the client watches again from the last resourceVersion it saw, reading the
+    /// missed events from the store instead of from this process's memory.
     static func eventStream(_ events: AsyncThrowingStream<Store.WatchEvent, Error>, initial: [[UInt8]], from: Revision,
                             filter: ObjectFilter, resource: ResourceInfo, timeout: Int?,
                             bookmarkInterval: Duration?) -> AsyncThrowingStream<[UInt8], Error> {
-        AsyncThrowingStream { continuation in
+        AsyncThrowingStream(bufferingPolicy: .bufferingOldest(initial.count + watchBufferLimit)) { continuation in
             for line in initial { continuation.yield(line) }
             let progress = WatchProgress(from)
             let pump = Task {
                 do {
                     for try await event in events {
-                        if let line = try translate(event, filter: filter) { continuation.yield(line) }
+                        if let line = try translate(event, filter: filter), case .dropped = continuation.yield(line) {
+                            break
+                        }
                         progress.set(event.modRevision)
                     }
                     continuation.finish()
