@@ -38,6 +38,7 @@ enum ObjectLifecycle {
         switch info.kind {
         case "Namespace": object.fields["status"] = ["phase": "Active"]
         case "Pod": object.fields["status"] = ["phase": "Pending"]
+        case "Secret" where (object.fields["type"]?.stringValue ?? "").isEmpty: object.fields["type"] = "Opaque"
         default: break
         }
         return object

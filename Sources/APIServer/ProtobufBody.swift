@@ -1,43 +1,62 @@
+import Foundation
 import KubeAPI
 
-/// The part of Kubernetes' protobuf encoding that kubectl's typed commands need for bodies
-/// without a spec: `kubectl create namespace` and `create serviceaccount` send
+/// The part of Kubernetes' protobuf encoding that kubectl's typed `create` commands need.
+///
+/// `kubectl create namespace|serviceaccount|configmap|secret` send
 /// `application/vnd.kubernetes.protobuf` whatever the server prefers (client-go 1.32 falls back
-/// to JSON after a 415 only for CBOR). This reads the `k8s\0` envelope (`runtime.Unknown`) and an
-/// object whose only content is `metadata` (ObjectMeta's name, generateName, namespace, labels,
-/// annotations, finalizers) into JSON; anything else is 415, and the client must send JSON.
+/// to JSON after a 415 only for CBOR). This reads the `k8s\0` envelope (`runtime.Unknown`) and,
+/// for the kinds in `schemas`, the top-level fields those commands set, into JSON. Any other
+/// kind, or a field outside the table, is 415: the client must send JSON (kubectl apply/create -f do).
 enum ProtobufBody {
     static let mediaType = "application/vnd.kubernetes.protobuf"
 
+    /// How one top-level protobuf field becomes JSON.
+    enum FieldType { case metadata, string, bool, stringMap, bytesMap, ignored }
+
+    /// Field numbers from k8s.io/api/core/v1/generated.proto.
+    static let schemas: [String: [Int: (name: String, type: FieldType)]] = [
+        "Namespace": [1: ("metadata", .metadata), 2: ("spec", .ignored), 3: ("status", .ignored)],
+        "ServiceAccount": [1: ("metadata", .metadata), 4: ("automountServiceAccountToken", .bool)],
+        "ConfigMap": [1: ("metadata", .metadata), 2: ("data", .stringMap), 3: ("binaryData", .bytesMap), 4: ("immutable", .bool)],
+        "Secret": [1: ("metadata", .metadata), 2: ("data", .bytesMap), 3: ("type", .string), 4: ("stringData", .stringMap),
+                   5: ("immutable", .bool)],
+    ]
+
     static func json(from bytes: [UInt8]) throws(Status) -> [UInt8] {
-        let unsupported = Status(code: 415, reason: "UnsupportedMediaType",
-                                 message: "this server reads protobuf bodies only for objects with nothing but metadata; send application/json")
-        guard bytes.count >= 4, Array(bytes[0..<4]) == [0x6b, 0x38, 0x73, 0x00] else { throw unsupported }
-        var apiVersion = "", kind = "", raw: [UInt8] = []
+        func unsupported(_ what: String) -> Status {
+            Status(code: 415, reason: "UnsupportedMediaType",
+                   message: "this server reads protobuf bodies only for \(schemas.keys.sorted().joined(separator: ", ")) (got \(what)); send application/json")
+        }
+        guard bytes.count >= 4, Array(bytes[0..<4]) == [0x6b, 0x38, 0x73, 0x00] else { throw unsupported("no k8s envelope") }
         do {
+            var apiVersion = "", kind = "", raw: [UInt8] = []
             for field in try fields(Array(bytes[4...])) {
-                switch field.number {
-                case 1:
+                if field.number == 1 {
                     for meta in try fields(field.bytes) {
-                        if meta.number == 1 { apiVersion = String(decoding: meta.bytes, as: UTF8.self) }
-                        if meta.number == 2 { kind = String(decoding: meta.bytes, as: UTF8.self) }
+                        if meta.number == 1 { apiVersion = meta.text }
+                        if meta.number == 2 { kind = meta.text }
                     }
-                case 2: raw = field.bytes
-                default: break
                 }
+                if field.number == 2 { raw = field.bytes }
             }
-            var metadata: [String: JSONValue] = [:]
+            guard let schema = schemas[kind] else { throw unsupported("kind \(kind)") }
+            var object: [String: JSONValue] = ["apiVersion": .string(apiVersion), "kind": .string(kind)]
             for field in try fields(raw) {
-                switch field.number {
-                case 1: metadata = try objectMeta(field.bytes)
-                default:
-                    // spec and status: only empty ones, or ones holding only a list of finalizers
-                    // (Namespace.spec), which the server ignores.
-                    if kind != "Namespace" && !field.bytes.isEmpty { throw unsupported }
+                guard let (name, type) = schema[field.number] else { throw unsupported("\(kind) field \(field.number)") }
+                switch type {
+                case .metadata: object[name] = .object(try objectMeta(field.bytes))
+                case .string: object[name] = .string(field.text)
+                case .bool: object[name] = .bool(field.varint != 0)
+                case .stringMap, .bytesMap:
+                    var map = object[name]?.objectValue ?? [:]
+                    let (key, value) = try entry(field.bytes)
+                    map[key] = .string(type == .bytesMap ? Data(value).base64EncodedString() : String(decoding: value, as: UTF8.self))
+                    object[name] = .object(map)
+                case .ignored: break
                 }
             }
-            let object: JSONValue = ["apiVersion": .string(apiVersion), "kind": .string(kind), "metadata": .object(metadata)]
-            return Array(KubeJSON.encode(object))
+            return Array(KubeJSON.encode(JSONValue.object(object)))
         } catch let status as Status {
             throw status
         } catch {
@@ -45,23 +64,18 @@ enum ProtobufBody {
         }
     }
 
+    /// ObjectMeta's name, generateName, namespace, labels, annotations and finalizers.
     private static func objectMeta(_ bytes: [UInt8]) throws -> [String: JSONValue] {
         var meta: [String: JSONValue] = [:]
         var labels: [String: JSONValue] = [:], annotations: [String: JSONValue] = [:], finalizers: [JSONValue] = []
         for field in try fields(bytes) {
-            let text = JSONValue.string(String(decoding: field.bytes, as: UTF8.self))
             switch field.number {
-            case 1: meta["name"] = text
-            case 2: meta["generateName"] = text
-            case 3: meta["namespace"] = text
-            case 11, 12:
-                var key = "", value = ""
-                for entry in try fields(field.bytes) {
-                    if entry.number == 1 { key = String(decoding: entry.bytes, as: UTF8.self) }
-                    if entry.number == 2 { value = String(decoding: entry.bytes, as: UTF8.self) }
-                }
-                if field.number == 11 { labels[key] = .string(value) } else { annotations[key] = .string(value) }
-            case 14: finalizers.append(text)
+            case 1: meta["name"] = .string(field.text)
+            case 2: meta["generateName"] = .string(field.text)
+            case 3: meta["namespace"] = .string(field.text)
+            case 11: let (k, v) = try entry(field.bytes); labels[k] = .string(String(decoding: v, as: UTF8.self))
+            case 12: let (k, v) = try entry(field.bytes); annotations[k] = .string(String(decoding: v, as: UTF8.self))
+            case 14: finalizers.append(.string(field.text))
             default: break
             }
         }
@@ -71,11 +85,30 @@ enum ProtobufBody {
         return meta
     }
 
+    /// A map entry message: key = 1, value = 2.
+    private static func entry(_ bytes: [UInt8]) throws -> (String, [UInt8]) {
+        var key = "", value: [UInt8] = []
+        for field in try fields(bytes) {
+            if field.number == 1 { key = field.text }
+            if field.number == 2 { value = field.bytes }
+        }
+        return (key, value)
+    }
+
     struct WireError: Error {}
 
-    /// The fields of one message; varints and fixed-width values come back as empty `bytes`.
-    static func fields(_ bytes: [UInt8]) throws -> [(number: Int, bytes: [UInt8])] {
-        var result: [(Int, [UInt8])] = []
+    struct Field {
+        var number: Int
+        /// Length-delimited content (empty for other wire types).
+        var bytes: [UInt8] = []
+        /// A varint's value (0 for other wire types).
+        var varint: UInt64 = 0
+        var text: String { String(decoding: bytes, as: UTF8.self) }
+    }
+
+    /// The fields of one message, in order.
+    static func fields(_ bytes: [UInt8]) throws -> [Field] {
+        var result: [Field] = []
         var i = 0
         func varint() throws -> UInt64 {
             var value: UInt64 = 0, shift: UInt64 = 0
@@ -91,14 +124,14 @@ enum ProtobufBody {
             let tag = try varint()
             let number = Int(tag >> 3)
             switch tag & 7 {
-            case 0: _ = try varint(); result.append((number, []))
-            case 1: i += 8; result.append((number, []))
-            case 5: i += 4; result.append((number, []))
+            case 0: result.append(Field(number: number, varint: try varint()))
+            case 1: i += 8; result.append(Field(number: number))
+            case 5: i += 4; result.append(Field(number: number))
             case 2:
-                let length = Int(try varint())
-                guard length >= 0, i + length <= bytes.count else { throw WireError() }
-                result.append((number, Array(bytes[i..<(i + length)])))
-                i += length
+                let length = try varint()
+                guard length <= UInt64(bytes.count - i) else { throw WireError() }
+                result.append(Field(number: number, bytes: Array(bytes[i..<(i + Int(length))])))
+                i += Int(length)
             default: throw WireError()
             }
             guard i <= bytes.count else { throw WireError() }
