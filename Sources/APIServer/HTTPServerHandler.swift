@@ -1,3 +1,4 @@
+import KubeAPI
 import NIOCore
 import NIOHTTP1
 
@@ -11,6 +12,9 @@ final class HTTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let pipeline: RequestPipeline
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
+    private var bodyTooLarge = false
+    /// kube-apiserver's limit on a request body (3 MiB).
+    static let maxBodyBytes = 3 * 1024 * 1024
     /// The task serving the current request; cancelled when the connection closes.
     private var task: Task<Void, Never>?
 
@@ -26,8 +30,10 @@ final class HTTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .head(let head):
             self.head = head
             body = []
+            bodyTooLarge = false
         case .body(var buffer):
-            body += buffer.readBytes(length: buffer.readableBytes) ?? []
+            if body.count + buffer.readableBytes > Self.maxBodyBytes { bodyTooLarge = true; body = [] }
+            if !bodyTooLarge { body += buffer.readBytes(length: buffer.readableBytes) ?? [] }
         case .end:
             guard let head else { return }
             self.head = nil
@@ -35,12 +41,15 @@ final class HTTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             for (name, value) in head.headers { headers[name.lowercased()] = value }
             let request = APIRequest(method: head.method.rawValue, uri: head.uri, headers: headers, body: body)
             body = []
+            let tooLarge = bodyTooLarge
             let writer = ResponseWriter(context: context, version: head.version, keepAlive: head.isKeepAlive)
             let pipeline = pipeline
             let connections = connections
             connections.requestStarted()
             task = Task {
-                let response = await pipeline.handle(request)
+                let response = tooLarge
+                    ? APIResponse.status(Status(code: 413, reason: "RequestEntityTooLarge", message: "the request body is larger than 3 MiB"))
+                    : await pipeline.handle(request)
                 await writer.send(response)
                 connections.requestFinished()
             }

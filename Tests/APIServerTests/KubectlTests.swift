@@ -175,6 +175,7 @@ struct KubectlTests {
         #expect(try await s.curl("GET", "/api/v1/widgets").status == 404)
         #expect(try await s.curl("POST", "/api/v1/namespaces/default/configmaps/c", body: "{}").status == 405)
         #expect(try await s.curl("GET", "/openapi/v2").status == 404)
+        #expect(try await s.curl("POST", "/api/v1/namespaces/default/configmaps", body: String(repeating: " ", count: 3 * 1024 * 1024 + 1)).status == 413)
 
         // 410 on a watch from a compacted revision.
         try await s.store.compact(before: s.store.currentRevision)
