@@ -25,6 +25,7 @@ enum ObjectLifecycle {
             object.setMeta("name", .string(generate + randomSuffix()))
         }
         try validate(object, info)
+        try ObjectSchema.check(object, info)
         for key in ["resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"] {
             object.setMeta(key, nil)
         }
@@ -79,6 +80,7 @@ enum ObjectLifecycle {
             }
             try validate(object, info)
         }
+        try ObjectSchema.check(object, info)
         object.setMeta("resourceVersion", current.metadata["resourceVersion"])
         return object
     }

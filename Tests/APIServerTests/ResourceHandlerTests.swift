@@ -16,6 +16,8 @@ import Testing
         ("POST", "/api/v1/namespaces/default/services", #"{"metadata":{}}"#, "application/json", 422, "Invalid"),
         ("POST", "/api/v1/namespaces/default/services", #"{"kind":"Pod","metadata":{"name":"a"}}"#, "application/json", 400, "BadRequest"),
         ("POST", "/api/v1/namespaces/default/services", #"{"metadata":{"name":"a","namespace":"other"}}"#, "application/json", 400, "BadRequest"),
+        ("POST", "/apis/apps/v1/namespaces/default/deployments", #"{"metadata":{"name":"d"},"spec":{"replicas":"two"}}"#, "application/json", 400, "BadRequest"),
+        ("PATCH", "/api/v1/namespaces/default/services/web", #"{"spec":{"ports":"eighty"}}"#, "application/merge-patch+json", 400, "BadRequest"),
         ("POST", "/api/v1/namespaces/missing/services", #"{"metadata":{"name":"a"}}"#, "application/json", 404, "NotFound"),
         ("POST", "/api/v1/namespaces/default/services", service, "application/json", 409, "AlreadyExists"),
         ("PUT", "/api/v1/namespaces/default/services/web", #"{"metadata":{"name":"web","resourceVersion":"1"}}"#, "application/json", 409, "Conflict"),
