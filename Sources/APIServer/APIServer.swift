@@ -1,1 +1,87 @@
-// APIServer: the Kubernetes REST API over HTTP. Placeholder until the module lands.
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Store
+
+/// The Kubernetes REST API over HTTP/1.1 on SwiftNIO, backed by an `ObjectStore`.
+///
+/// Plain HTTP and no authentication in this slice: `RequestPipeline` has the (admit-all)
+/// authenticate and authorize steps where TLS client identities and RBAC will go.
+public final class APIServer: Sendable {
+    public struct Configuration: Sendable {
+        public var host: String
+        /// 0 binds an ephemeral port; `start()` returns the one bound.
+        public var port: Int
+        public var bookmarkInterval: Duration
+        public var eventLoopThreads: Int
+
+        public init(host: String = "127.0.0.1", port: Int = 6443, bookmarkInterval: Duration = .seconds(60),
+                    eventLoopThreads: Int = System.coreCount) {
+            self.host = host
+            self.port = port
+            self.bookmarkInterval = bookmarkInterval
+            self.eventLoopThreads = eventLoopThreads
+        }
+    }
+
+    public let configuration: Configuration
+    public let pipeline: RequestPipeline
+    private let group: MultiThreadedEventLoopGroup
+    private let channel = LockedChannel()
+    private let connections = ConnectionTracker()
+
+    public init(store: any ObjectStore, configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+        pipeline = RequestPipeline(resources: ResourceHandler(store: store, bookmarkInterval: configuration.bookmarkInterval))
+        group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
+    }
+
+    /// Creates the initial namespaces, binds and starts serving. Returns the bound port.
+    @discardableResult
+    public func start() async throws -> Int {
+        try await pipeline.resources.createInitialNamespaces()
+        let pipeline = pipeline
+        let connections = connections
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                connections.add(channel)
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(HTTPServerHandler(pipeline: pipeline, connections: connections))
+                }
+            }
+        let server = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
+        channel.set(server)
+        return server.localAddress?.port ?? configuration.port
+    }
+
+    /// The bound port once started.
+    public var port: Int? { channel.get()?.localAddress?.port }
+
+    /// Starts (unless started) and serves until `shutdown()`.
+    public func run() async throws {
+        if channel.get() == nil { try await start() }
+        try await channel.get()?.closeFuture.get()
+    }
+
+    /// Stops accepting connections, closes open ones (watches end), waits for the requests in
+    /// flight to finish (store writes complete; their answers are lost with the connection), and
+    /// stops the event loops. Idempotent.
+    public func shutdown() async {
+        if let server = channel.get() { try? await server.close() }
+        await connections.closeAll()
+        try? await group.shutdownGracefully()
+    }
+}
+
+/// The listening channel, set once by `start()`.
+private final class LockedChannel: @unchecked Sendable {
+    private let lock = NSLock()
+    private var channel: (any Channel)?
+    func set(_ value: any Channel) { lock.lock(); channel = value; lock.unlock() }
+    func get() -> (any Channel)? { lock.lock(); defer { lock.unlock() }; return channel }
+}

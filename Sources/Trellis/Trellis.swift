@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// The `trellis` command. Each daemon is a subcommand, defined in an extension.
+@main
+struct Trellis: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trellis",
+        abstract: "A Kubernetes networking stack and the control plane to run it on one machine.",
+        subcommands: [APIServerCommand.self])
+}

@@ -1,2 +1,0 @@
-// The `trellis` command. Placeholder until its subcommands land.
-print("trellis: no subcommands yet")

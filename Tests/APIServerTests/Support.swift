@@ -1,0 +1,115 @@
+import APIServer
+import Foundation
+import KubeAPI
+import Store
+import TestSupport
+
+/// A pipeline over a fresh SQLite store with the initial namespaces; no sockets.
+final class PipelineFixture: @unchecked Sendable {
+    let dir: ScratchDirectory
+    let store: SQLiteStore
+    let pipeline: RequestPipeline
+
+    init(bookmarkInterval: Duration = .seconds(60)) async throws {
+        dir = try ScratchDirectory()
+        store = try SQLiteStore(path: dir.path + "/store.sqlite", options: { var o = SQLiteStore.Options(); o.fullSync = false; return o }())
+        let resources = ResourceHandler(store: store, bookmarkInterval: bookmarkInterval)
+        pipeline = RequestPipeline(resources: resources)
+        try await resources.createInitialNamespaces()
+    }
+
+    deinit { store.close() }
+
+    func send(_ method: String, _ uri: String, _ body: String = "", contentType: String = "application/json") async -> APIResponse {
+        await pipeline.handle(APIRequest(method: method, uri: uri, headers: ["content-type": contentType], body: Array(body.utf8)))
+    }
+
+    /// Sends and returns status and decoded JSON body.
+    func json(_ method: String, _ uri: String, _ body: String = "", contentType: String = "application/json") async -> (Int, JSONValue) {
+        let response = await send(method, uri, body, contentType: contentType)
+        return (response.status, response.bodyJSON ?? .null)
+    }
+}
+
+/// Runs blocking work (a child process) on its own thread, so that it never occupies one of the
+/// few threads of Swift's cooperative pool, which the in-process server's tasks need.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread { continuation.resume(with: Result { try body() }) }
+        thread.start()
+    }
+}
+
+/// The in-process server on an ephemeral port, its store, and a kubeconfig for kubectl.
+final class ServerFixture: @unchecked Sendable {
+    let dir: ScratchDirectory
+    let store: SQLiteStore
+    let server: APIServer
+    let url: String
+    let kubeconfig: String
+
+    init(bookmarkInterval: Duration = .seconds(60)) async throws {
+        dir = try ScratchDirectory()
+        store = try SQLiteStore(path: dir.path + "/store.sqlite")
+        server = APIServer(store: store, configuration: .init(host: "127.0.0.1", port: 0, bookmarkInterval: bookmarkInterval,
+                                                              eventLoopThreads: 1))
+        let port = try await server.start()
+        url = "http://127.0.0.1:\(port)"
+        kubeconfig = dir.path + "/admin.kubeconfig"
+        try Kubeconfig.admin(server: url).write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+    }
+
+    func stop() async {
+        await server.shutdown()
+        store.close()
+    }
+
+    func kubectl(_ args: [String], stdin: String? = nil, check: Bool = true) async throws -> CommandResult {
+        let command = ["kubectl", "--kubeconfig", kubeconfig] + args
+        return try await offPool { try shell(command, stdin: stdin, check: check) }
+    }
+
+    /// One request with curl: HTTP status and body.
+    func curl(_ method: String, _ path: String, body: String? = nil, contentType: String = "application/json",
+              maxTime: Int = 10) async throws -> (status: Int, body: String) {
+        var args = ["curl", "-s", "-N", "--max-time", String(maxTime), "-X", method, "-w", "\n%{http_code}",
+                    "-H", "Content-Type: \(contentType)"]
+        if body != nil { args += ["--data-binary", "@-"] }
+        args.append(url + path)
+        let command = args
+        let result = try await offPool { try shell(command, stdin: body, check: false) }
+        var lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        let status = Int(lines.popLast() ?? "") ?? 0
+        return (status, lines.joined(separator: "\n"))
+    }
+}
+
+/// Runs `body` against a fresh server, which is stopped (and its directory removed) afterwards, even on throw.
+func withServer<T>(_ body: (ServerFixture) async throws -> T) async throws -> T {
+    let server = try await ServerFixture()
+    do {
+        let result = try await body(server)
+        await server.stop()
+        return result
+    } catch {
+        await server.stop()
+        throw error
+    }
+}
+
+extension JSONValue {
+    /// The value at a dotted path (`metadata.labels.app`), for assertions.
+    subscript(path path: String) -> JSONValue? {
+        var node: JSONValue? = self
+        for part in path.split(separator: ".") {
+            if let index = Int(part), case .array(let items)? = node {
+                node = index < items.count ? items[index] : nil
+            } else {
+                node = node?[String(part)]
+            }
+        }
+        return node
+    }
+
+    init(text: String) throws { self = try KubeJSON.decode(JSONValue.self, from: Data(text.utf8)) }
+}
