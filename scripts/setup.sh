@@ -11,8 +11,8 @@ packages=(
   containernetworking-plugins
   # eBPF programs (bpf/) are compiled with clang -target bpf
   clang
-  # scripting helpers used by tests and the demo
-  jq netcat-openbsd bc
+  # scripting helpers used by tests and the demo; curl drives the API server tests
+  jq netcat-openbsd bc curl
 )
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -29,6 +29,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# kubectl drives the API server tests. Machines of this kind ship v1.32; elsewhere Debian's
+# kubernetes-client (an older v1.20) is the packaged one.
+if ! command -v kubectl >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends kubernetes-client >/dev/null \
+    || { apt-get update -qq && apt-get install -y -qq --no-install-recommends kubernetes-client >/dev/null; }
 fi
 
 # The Swift toolchain: on this kind of machine it lives in /opt/swift.
