@@ -188,9 +188,18 @@ import Testing
         let f = try await PipelineFixture()
         let response = await f.send("GET", "/api/v1/pods?watch=1&timeoutSeconds=1&resourceVersion=\(f.store.currentRevision)")
         guard case .stream(let stream) = response.body else { Issue.record("not a stream"); return }
+        // The stream must end on its own (a hang guard, not a timing check: load only delays it)
+        // and must not end before the requested timeout.
         let started = ContinuousClock.now
-        for try await _ in stream {}
-        #expect(ContinuousClock.now - started < .seconds(5))
+        let ended = try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask { for try await _ in stream {}; return true }
+            group.addTask { try await Task.sleep(for: .seconds(120)); return false }
+            let first = try await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        #expect(ended, "the watch with timeoutSeconds=1 never ended")
+        #expect(ContinuousClock.now - started >= .milliseconds(900))
     }
 
     @Test func expiredWatchIsGone() async throws {

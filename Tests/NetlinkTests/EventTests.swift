@@ -53,7 +53,9 @@ struct EventTests {
         let elapsed = ContinuousClock.now - start
         #expect(error?.errno == ETIMEDOUT)
         #expect(error?.description == "wait link ghost0: Connection timed out")
-        #expect(elapsed >= .milliseconds(300) && elapsed < .seconds(3))
+        // It waited for the timeout; the upper bound only catches a wait that ignores it
+        // (a wide margin, so load cannot fail the test).
+        #expect(elapsed >= .milliseconds(300) && elapsed < .seconds(60))
     }
 
     /// Duplicate address detection over a veth with both ends up: the address starts
