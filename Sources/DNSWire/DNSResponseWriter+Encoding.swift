@@ -53,9 +53,12 @@ extension DNSResponseWriter {
     /// Writes `name`; with `compress`, ends it with a pointer to an earlier copy of its
     /// longest known suffix and remembers its new suffixes as targets.
     mutating func putName(_ name: DNSName, compress: Bool) throws(NoRoom) {
+        // Only names already complete are candidates: this name's own labels are in the
+        // table as soon as written, but their suffix is not there yet (found by fuzzing).
+        let complete = table.count
         var i = 0
         while name.storage[i] != 0 {
-            if compress, let target = findSuffix(name, from: i) {
+            if compress, let target = findSuffix(name, from: i, among: complete) {
                 try put16(0xC000 | target)
                 return
             }
@@ -71,8 +74,8 @@ extension DNSResponseWriter {
     }
 
     /// Offset of an earlier name equal (byte for byte) to `name`'s suffix at `from`.
-    func findSuffix(_ name: DNSName, from: Int) -> UInt16? {
-        for t in 0..<table.count where nameEquals(at: Int(table.offsets[t]), name, from: from) {
+    func findSuffix(_ name: DNSName, from: Int, among n: Int) -> UInt16? {
+        for t in 0..<n where nameEquals(at: Int(table.offsets[t]), name, from: from) {
             return table.offsets[t]
         }
         return nil
