@@ -26,7 +26,8 @@ public enum DNSRData: Hashable, Sendable {
     case cname(DNSName)
     case ptr(DNSName)
     case ns(DNSName)
-    case soa(SOA)
+    /// Boxed (`indirect`): two inline names would make every record ~800 bytes.
+    indirect case soa(SOA)
     /// RFC 2782. The target is never compressed when written.
     case srv(priority: UInt16, weight: UInt16, port: UInt16, target: DNSName)
     /// One or more character-strings, each at most 255 bytes.
