@@ -34,10 +34,12 @@ extension DNSResponseWriter {
     /// OS "", owned by the query name. We choose this over "the best RRset" because it
     /// costs one fixed record, needs no zone lookup order, and never amplifies. Call it
     /// after `beginResponse` for names that exist (NXDOMAIN stays NXDOMAIN).
-    /// The TTL is ours to pick; an hour keeps resolvers from asking again soon.
+    /// The TTL is ours to pick; an hour keeps resolvers from asking again soon. QCLASS
+    /// ANY gets class IN.
     @discardableResult
     public mutating func appendMinimalANY(for question: DNSQuestion, ttl: UInt32 = 3600) -> Bool {
-        append(DNSRecord(name: question.name, class: question.class, ttl: ttl,
+        let rrclass = question.class == .any ? DNSClass.in : question.class
+        return append(DNSRecord(name: question.name, class: rrclass, ttl: ttl,
                          data: .hinfo(cpu: DNSResponseWriter.rfc8482, os: [])), to: .answer)
     }
 

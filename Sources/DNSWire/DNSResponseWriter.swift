@@ -66,10 +66,13 @@ public struct DNSResponseWriter: Sendable {
     /// asked (RFC 4343 case), sets QR, and answers EDNS with an OPT of our own (UDP size
     /// 1232, version 0, DO echoed per RFC 3225, no options: unknown ones are not echoed).
     /// The size limit is `query.udpResponseLimit` for UDP and 65535 for TCP.
+    /// An rcode above 15 needs OPT to carry it; without EDNS in the query it becomes
+    /// SERVFAIL rather than a wrong low 4 bits.
     /// Returns false if even the question does not fit (cannot happen for UDP ≥ 512).
     @discardableResult
     public mutating func beginResponse(to query: DNSQuery, rcode: DNSRCode = .noError,
                                        authoritative: Bool = true, framing: Framing = .udp) -> Bool {
+        let rcode = rcode.rawValue > 15 && query.edns == nil ? DNSRCode.servFail : rcode
         var h = DNSHeader(id: query.header.id)
         h.isResponse = true
         h.opcode = query.header.opcode

@@ -208,3 +208,22 @@ func aRecords(_ owner: DNSName, _ n: Int) -> [DNSRecord] {
         #expect(throws: DNSWireError(.truncated, at: 0)) { try DNSQuery(parsing: [UInt8]()) }
     }
 }
+
+@Suite struct RCodeEdgeTests {
+    @Test func extendedRCodeWithoutEDNSBecomesServFail() throws {
+        let q = try DNSQuery(parsing: queryBytes("a.b"))
+        var w = DNSResponseWriter()
+        w.writeErrorResponse(to: q, rcode: .badVers)
+        #expect(try DNSMessage(parsing: Array(w.message)).rcode == .servFail)
+    }
+
+    @Test func anyInClassAnyAnswersClassIN() throws {
+        var w = DNSResponseWriter()
+        let question = DNSQuestion(name: "a.b", type: .any, class: .any)
+        w.begin(header: DNSHeader(id: 1), limit: 512, edns: nil)
+        w.appendQuestion(question)
+        w.appendMinimalANY(for: question)
+        w.finish()
+        #expect(try DNSMessage(parsing: Array(w.message)).answers.map(\.class) == [.in])
+    }
+}
