@@ -156,8 +156,3 @@ public struct DNSResponseWriter: Sendable {
         if base == 2 { patch16(at: 0, UInt16(end - 2)) }
     }
 }
-
-/// A message section that holds RRs.
-public enum DNSSection: Int, Sendable {
-    case answer = 1, authority, additional
-}
