@@ -112,34 +112,51 @@ public struct DNSResponseWriter: Sendable {
     /// (RFC 2181 §9: TC only when required data is missing).
     @discardableResult
     public mutating func append(_ record: DNSRecord, to section: DNSSection) -> Bool {
-        appendRecords(CollectionOfOne(record), to: section)
+        // Not via appendRRset: wrapping one ~500-byte record in a collection copies it.
+        guard enter(section) else { return false }
+        let mark = (end, table.count)
+        do throws(NoRoom) {
+            try putRecord(record)
+        } catch {
+            return rollBack(to: mark, section)
+        }
+        count(1, in: section)
+        return true
     }
 
     /// Appends a whole RRset or nothing (RFC 2181 §9), with `append`'s TC rules.
     @discardableResult
     public mutating func appendRRset(_ records: [DNSRecord], to section: DNSSection) -> Bool {
-        appendRecords(records, to: section)
-    }
-
-    mutating func appendRecords<C: Collection<DNSRecord>>(_ records: C, to section: DNSSection) -> Bool {
-        precondition(section.rawValue >= self.section.rawValue, "sections must be written in order")
-        self.section = section
-        if isTruncated { return false }
+        guard enter(section) else { return false }
         let mark = (end, table.count)
         do throws(NoRoom) {
-            for r in records { try putRecord(r) }
+            for i in records.indices { try putRecord(records[i]) }
         } catch {
-            (end, table.count) = mark
-            if section != .additional { isTruncated = true }
-            return false
+            return rollBack(to: mark, section)
         }
-        let n = UInt16(records.count)
-        switch section {
-        case .answer: counts.an += n
-        case .authority: counts.ns += n
-        case .additional: counts.ar += n
-        }
+        count(records.count, in: section)
         return true
+    }
+
+    mutating func enter(_ section: DNSSection) -> Bool {
+        precondition(section.rawValue >= self.section.rawValue, "sections must be written in order")
+        self.section = section
+        return !isTruncated
+    }
+
+    mutating func rollBack(to mark: (Int, Int), _ section: DNSSection) -> Bool {
+        (end, table.count) = mark
+        if section != .additional { isTruncated = true }
+        return false
+    }
+
+    mutating func count(_ n: Int, in section: DNSSection) {
+        // n fits: every RR takes at least 11 of at most 65535 bytes.
+        switch section {
+        case .answer: counts.an += UInt16(n)
+        case .authority: counts.ns += UInt16(n)
+        case .additional: counts.ar += UInt16(n)
+        }
     }
 
     /// Writes OPT (if any), the counts, TC, and the TCP length prefix.
