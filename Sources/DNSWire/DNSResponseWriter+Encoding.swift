@@ -62,7 +62,9 @@ extension DNSResponseWriter {
     }
 
     /// Offset of an earlier name equal (byte for byte) to `name`'s suffix at `from`.
-    func findSuffix(_ name: DNSName, from: Int, among n: Int) -> UInt16? {
+    // `mutating` only so that calling it from putName passes `self` in place: as a
+    // non-mutating method the optimizer copied the writer (with its table) per label.
+    mutating func findSuffix(_ name: DNSName, from: Int, among n: Int) -> UInt16? {
         for t in 0..<n where nameEquals(at: Int(table.offsets[t]), name, from: from) {
             return table.offsets[t]
         }
@@ -71,7 +73,7 @@ extension DNSResponseWriter {
 
     /// Compares the name written at message offset `off` with `name`'s suffix at `from`.
     /// Our own output only holds backward pointers; the step bound is a second guard.
-    func nameEquals(at off: Int, _ name: DNSName, from: Int) -> Bool {
+    mutating func nameEquals(at off: Int, _ name: DNSName, from: Int) -> Bool {
         let wire = name.storage.span
         var p = base + off
         var i = from
