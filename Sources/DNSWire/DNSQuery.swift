@@ -16,6 +16,9 @@ public struct DNSQuery: Hashable, Sendable {
     }
 
     /// Decodes a query. Throws `.questionCount` unless QDCOUNT is 1 (RFC 9619).
+    /// For one message inside a larger receive buffer (recvmmsg slots, a TCP stream), pass
+    /// `buffer.span.extracting(range)`: no copy. Offsets in errors are relative to it.
+    /// The caller drops packets with QR set (`writeFormatError(forRaw:)` does too).
     public init(parsing s: Span<UInt8>) throws(DNSWireError) {
         var o = 0
         let id = try readU16(s, &o)

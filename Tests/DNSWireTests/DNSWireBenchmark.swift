@@ -6,7 +6,11 @@ import Testing
 
 /// Measurement, printed and not asserted: decode a query and write an A answer, 1,000,000
 /// times, in ns/op, plus heap allocations inside the loop when the counting shim is
-/// preloaded (scripts/malloc-count.c). Runs only with TRELLIS_BENCH=1.
+/// preloaded (scripts/malloc-count.c). Runs only with TRELLIS_BENCH=1. Release numbers:
+///
+///     cc -O2 -shared -fPIC -o /tmp/libtrellis-malloc-count.so scripts/malloc-count.c
+///     TRELLIS_BENCH=1 LD_PRELOAD=/tmp/libtrellis-malloc-count.so swift test -c release \
+///       -Xswiftc -enable-testing --scratch-path .build-release --filter DNSWireBenchmark
 @Suite(.enabled(if: getenv("TRELLIS_BENCH").map { String(cString: $0) } == "1", "benchmark: set TRELLIS_BENCH=1"))
 struct DNSWireBenchmark {
     /// The shim's counter, if LD_PRELOADed.
