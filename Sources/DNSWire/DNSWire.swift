@@ -1,1 +1,0 @@
-// DNSWire: RFC 1035 codec. Placeholder until the module lands.
