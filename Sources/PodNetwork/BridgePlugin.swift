@@ -56,7 +56,7 @@ public struct BridgePlugin: CNIPlugin {
             return result
         } catch {
             // Undo: nothing of a failed ADD may stay behind, the address least of all.
-            try? teardown(call, podNS: podNS)
+            try? teardown(call, config: config, podNS: podNS)
             throw error
         }
     }
@@ -64,13 +64,15 @@ public struct BridgePlugin: CNIPlugin {
     // MARK: DEL
 
     public func del(_ call: CNICall) throws(CNIError) {
-        _ = try BridgeConfig(json: call.stdin)
+        let config = try BridgeConfig(json: call.stdin)
         // A DEL must succeed when the pod's namespace is already gone.
         let podNS: NetNS? = call.netns.isEmpty ? nil : (try? NetNS.open(path: call.netns))
-        try teardown(call, podNS: podNS)
+        try teardown(call, config: config, podNS: podNS)
     }
 
-    private func teardown(_ call: CNICall, podNS: NetNS?) throws(CNIError) {
+    /// Undoes an attachment. nftables entries are touched only when the network uses them
+    /// (as the reference plugin does); GC collects entries left by a changed configuration.
+    private func teardown(_ call: CNICall, config: BridgeConfig, podNS: NetNS?) throws(CNIError) {
         var firstError: CNIError?
         do { try ipamDel(call) } catch { firstError = error }
         let host = InterfaceName.hostVeth(containerID: call.containerID, ifName: call.ifName)
@@ -81,8 +83,8 @@ public struct BridgePlugin: CNIPlugin {
         catch { firstError = firstError ?? error }
         let owner = Self.owner(call)
         do {
-            try nftables("ipMasq") { try PodMasquerade().remove(owner: owner) }
-            try nftables("macspoofchk") { try MACSpoofCheck().remove(owner: owner) }
+            if config.ipMasq { try nftables("ipMasq") { try PodMasquerade().remove(owner: owner) } }
+            if config.macspoofchk { try nftables("macspoofchk") { try MACSpoofCheck().remove(owner: owner) } }
         } catch { firstError = firstError ?? error }
         if let firstError { throw firstError }
     }
