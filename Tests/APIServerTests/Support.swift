@@ -58,6 +58,7 @@ final class ServerFixture: @unchecked Sendable {
     let server: APIServer
     let url: String
     let kubeconfig: String
+    let front: TLSFront
 
     init(bookmarkInterval: Duration = .seconds(60)) async throws {
         dir = try ScratchDirectory()
@@ -67,16 +68,22 @@ final class ServerFixture: @unchecked Sendable {
         let port = try await server.start()
         url = "http://127.0.0.1:\(port)"
         kubeconfig = dir.path + "/admin.kubeconfig"
-        try PrivateFile.write(Kubeconfig.admin(server: url, token: BearerToken(Self.adminToken)), to: kubeconfig)
+        front = try TLSFront(upstreamPort: port, dir: dir.path)
+        // kubectl talks to the TLS front (it sends tokens only over TLS); curl talks to `url`.
+        let config = Kubeconfig.admin(server: "https://127.0.0.1:\(front.port)", token: BearerToken(Self.adminToken))
+            .replacingOccurrences(of: "    server: ", with: "    insecure-skip-tls-verify: true\n    server: ")
+        try PrivateFile.write(config, to: kubeconfig)
     }
 
     func stop() async {
+        front.stop()
         await server.shutdown()
         store.close()
     }
 
-    func kubectl(_ args: [String], stdin: String? = nil, check: Bool = true) async throws -> CommandResult {
-        let command = ["kubectl", "--kubeconfig", kubeconfig] + args
+    /// kubectl with the admin kubeconfig, or as another user with `token`.
+    func kubectl(_ args: [String], stdin: String? = nil, check: Bool = true, token: String? = nil) async throws -> CommandResult {
+        let command = ["kubectl", "--kubeconfig", kubeconfig] + (token.map { ["--token", $0] } ?? []) + args
         return try await offPool { try shell(command, stdin: stdin, check: check) }
     }
 
