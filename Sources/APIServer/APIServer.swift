@@ -61,9 +61,11 @@ public final class APIServer: Sendable {
                 authenticator: TokenAuthenticator(tokenFile: tokenFile, serviceAccountTokens: { accounts.state }),
                 authorizer: RBACAuthorizer { rbac.state },
                 rules: { user, namespace in rbac.state.rules(user: user, namespace: namespace) },
-                writeBarrier: { key in
-                    for mirror in mirrors where mirror.covers(key) { await mirror.waitUntilCurrent(key: key, timeout: .seconds(2)) }
-                })
+                writeBarrier: .init(
+                    covers: { prefix in mirrors.contains { $0.covers(prefix) } },
+                    wait: { key in
+                        for mirror in mirrors where mirror.covers(key) { await mirror.waitUntilCurrent(key: key, timeout: .seconds(2)) }
+                    }))
         }
         group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
     }

@@ -10,14 +10,24 @@ public struct RequestPipeline: Sendable {
     let reviews: AccessReviewHandler
     /// Awaited after a successful write with the object's store key, before the response goes
     /// out: the server uses it so that an RBAC or token change is in force once acknowledged.
-    let writeBarrier: (@Sendable (String) async -> Void)?
+    let writeBarrier: WriteBarrier?
+
+    /// What the server waits for after a write: whether a store prefix is mirrored, and the wait.
+    public struct WriteBarrier: Sendable {
+        public var covers: @Sendable (String) -> Bool
+        public var wait: @Sendable (String) async -> Void
+        public init(covers: @escaping @Sendable (String) -> Bool, wait: @escaping @Sendable (String) async -> Void) {
+            self.covers = covers
+            self.wait = wait
+        }
+    }
 
     /// - Parameters:
     ///   - rules: the rules that apply to a user in a namespace, for SelfSubjectRulesReview.
     public init(resources: ResourceHandler, router: Router = Router(registry: .served),
                 authenticator: any Authenticator, authorizer: any Authorizer,
                 rules: (@Sendable (UserInfo, String) -> [PolicyRule])? = nil,
-                writeBarrier: (@Sendable (String) async -> Void)? = nil) {
+                writeBarrier: WriteBarrier? = nil) {
         self.resources = resources
         self.router = router
         self.authenticator = authenticator
@@ -94,10 +104,11 @@ public struct RequestPipeline: Sendable {
     }
 
     private func afterWrite(_ target: ResourcePath, _ verb: Verb, _ response: APIResponse) async {
-        guard let writeBarrier, (200..<300).contains(response.status),
-              [.create, .update, .patch, .delete].contains(verb),
+        // Only writes under a mirrored prefix wait; only a create decodes its response (for the name).
+        guard let writeBarrier, (200..<300).contains(response.status), [.create, .update, .patch, .delete].contains(verb),
+              writeBarrier.covers(resources.prefix(target)),
               let name = target.name ?? response.bodyJSON?["metadata"]?["name"]?.stringValue else { return }
-        await writeBarrier(resources.key(target.resource, target.namespace, name))
+        await writeBarrier.wait(resources.key(target.resource, target.namespace, name))
     }
 }
 
