@@ -6,8 +6,9 @@ import Store
 
 /// The Kubernetes REST API over HTTP/1.1 on SwiftNIO, backed by an `ObjectStore`.
 ///
-/// Plain HTTP and no authentication in this slice: `RequestPipeline` has the (admit-all)
-/// authenticate and authorize steps where TLS client identities and RBAC will go.
+/// Plain HTTP. Callers authenticate with bearer tokens (a static token file, ServiceAccount token
+/// Secrets) and are authorized by RBAC over the Roles and bindings in the store, both kept in
+/// memory by `StoreMirror`s.
 public final class APIServer: Sendable {
     public struct Configuration: Sendable {
         public var host: String
@@ -15,9 +16,11 @@ public final class APIServer: Sendable {
         public var port: Int
         public var bookmarkInterval: Duration
         public var eventLoopThreads: Int
+        public var access: AccessMode
 
         public init(host: String = "127.0.0.1", port: Int = 6443, bookmarkInterval: Duration = .seconds(60),
-                    eventLoopThreads: Int = System.coreCount) {
+                    eventLoopThreads: Int = System.coreCount, access: AccessMode = .rbac(tokenFile: TokenFile(entries: []))) {
+            self.access = access
             self.host = host
             self.port = port
             self.bookmarkInterval = bookmarkInterval
@@ -25,15 +28,45 @@ public final class APIServer: Sendable {
         }
     }
 
+    /// How callers are identified and what they may do.
+    public enum AccessMode: Sendable {
+        /// Bearer tokens from the token file and from ServiceAccount token Secrets; RBAC.
+        case rbac(tokenFile: TokenFile)
+        /// NOT SECURE: every request is admitted with every right. For tests that opt in.
+        case insecureAdmitAll
+    }
+
     public let configuration: Configuration
     public let pipeline: RequestPipeline
     private let group: MultiThreadedEventLoopGroup
     private let channel = LockedChannel()
     private let connections = ConnectionTracker()
+    private let mirrors: [any MirrorControl]
 
     public init(store: any ObjectStore, configuration: Configuration = Configuration()) {
         self.configuration = configuration
-        pipeline = RequestPipeline(resources: ResourceHandler(store: store, bookmarkInterval: configuration.bookmarkInterval))
+        let resources = ResourceHandler(store: store, bookmarkInterval: configuration.bookmarkInterval)
+        switch configuration.access {
+        case .insecureAdmitAll:
+            mirrors = []
+            pipeline = RequestPipeline(resources: resources, authenticator: InsecureAdmitAll(), authorizer: InsecureAdmitAll())
+        case .rbac(let tokenFile):
+            let rbac = StoreMirror(store: store, prefixes: RBACSnapshot.prefixes, initial: RBACSnapshot())
+            let accounts = StoreMirror(store: store, prefixes: [ServiceAccountTokens.secretsPrefix, ServiceAccountTokens.accountsPrefix],
+                                       initial: ServiceAccountTokens())
+            let mirrors: [any MirrorControl] = [rbac, accounts]
+            self.mirrors = mirrors
+            pipeline = RequestPipeline(
+                resources: resources,
+                authenticator: TokenAuthenticator(tokenFile: tokenFile, serviceAccountTokens: { accounts.state }),
+                authorizer: RBACAuthorizer { rbac.state },
+                rules: { user, namespace in rbac.state.rules(user: user, namespace: namespace) },
+                writeBarrier: .init(
+                    covers: { prefix in mirrors.contains { $0.covers(prefix) } },
+                    wait: { key in
+                        for mirror in mirrors where mirror.covers(key) { await mirror.waitUntilCurrent(key: key, timeout: .seconds(2)) }
+                    }))
+        }
         group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
     }
 
@@ -41,6 +74,8 @@ public final class APIServer: Sendable {
     @discardableResult
     public func start() async throws -> Int {
         try await pipeline.resources.createInitialNamespaces()
+        if !mirrors.isEmpty { try await BootstrapPolicy.createMissing(pipeline.resources) }
+        for mirror in mirrors { try mirror.start() }
         let pipeline = pipeline
         let connections = connections
         let bootstrap = ServerBootstrap(group: group)
@@ -75,6 +110,7 @@ public final class APIServer: Sendable {
         if let server = channel.get() { try? await server.close() }
         await connections.closeAll()
         try? await group.shutdownGracefully()
+        for mirror in mirrors { mirror.stop() }
     }
 }
 

@@ -1,20 +1,29 @@
 import KubeAPI
 
-/// Who made a request. Today every request is `system:anonymous` with full rights;
-/// the next slice (TLS client certificates, bearer tokens, RBAC) replaces the two
-/// admit-all implementations below without touching the handlers.
+/// Who made a request, as kube-apiserver's `user.Info` has it.
 public struct UserInfo: Sendable, Hashable {
     public var name: String
+    public var uid: String
     public var groups: [String]
-    public init(name: String, groups: [String]) { self.name = name; self.groups = groups }
-    public static let anonymous = UserInfo(name: "system:anonymous", groups: ["system:unauthenticated"])
-}
+    public init(name: String, uid: String = "", groups: [String]) {
+        self.name = name
+        self.uid = uid
+        self.groups = groups
+    }
 
-/// What an authorizer decides about: the RBAC request attributes.
-public struct RequestAttributes: Sendable {
-    public var user: UserInfo
-    public var verb: Verb
-    public var resource: ResourcePath
+    /// A caller without credentials; only the public-info paths admit it.
+    public static let anonymous = UserInfo(name: "system:anonymous", groups: ["system:unauthenticated"])
+    /// The group every authenticated user is in (kube-apiserver adds it to every identity).
+    public static let authenticatedGroup = "system:authenticated"
+    /// kube-apiserver's superuser group: authorized for everything, whatever RBAC says.
+    public static let mastersGroup = "system:masters"
+
+    /// This user with `system:authenticated` added, as kube-apiserver's group adder does.
+    public var authenticated: UserInfo {
+        var user = self
+        if !user.groups.contains(Self.authenticatedGroup) { user.groups.append(Self.authenticatedGroup) }
+        return user
+    }
 }
 
 /// Step 1 of the request pipeline: identify the caller, or nil for 401 Unauthorized.
@@ -22,14 +31,24 @@ public protocol Authenticator: Sendable {
     func authenticate(_ request: APIRequest) -> UserInfo?
 }
 
-/// Step 2 of the request pipeline: nil to allow, or the reason for 403 Forbidden.
-public protocol Authorizer: Sendable {
-    func deny(_ attributes: RequestAttributes) -> String?
+/// What an authorizer answers, with a reason kube-apiserver would show (may be empty).
+public enum AuthorizationDecision: Sendable, Equatable {
+    case allow(String)
+    case deny(String)
+
+    public var allowed: Bool { if case .allow = self { true } else { false } }
+    public var reason: String { switch self { case .allow(let r), .deny(let r): r } }
 }
 
-/// NOT SECURE: the placeholder of this slice. Admits every request as `system:anonymous`.
-public struct AdmitAll: Authenticator, Authorizer {
+/// Step 2 of the request pipeline: allow, or deny (403 Forbidden).
+public protocol Authorizer: Sendable {
+    func authorize(_ attributes: RequestAttributes) -> AuthorizationDecision
+}
+
+/// NOT SECURE: admits every request as `system:anonymous` with every right. Only for tests that
+/// exercise handlers without access control, and only by explicit opt-in.
+public struct InsecureAdmitAll: Authenticator, Authorizer {
     public init() {}
     public func authenticate(_ request: APIRequest) -> UserInfo? { .anonymous }
-    public func deny(_ attributes: RequestAttributes) -> String? { nil }
+    public func authorize(_ attributes: RequestAttributes) -> AuthorizationDecision { .allow("") }
 }

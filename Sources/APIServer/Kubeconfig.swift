@@ -1,8 +1,9 @@
 /// The kubeconfig of the admin user of a local, plain-HTTP server.
 public enum Kubeconfig {
-    /// YAML with one cluster, one (dummy, unauthenticated) user and one current context.
-    public static func admin(server: String, cluster: String = "trellis") -> String {
-        """
+    /// YAML with one cluster, one user (with its bearer token, if given) and one current context.
+    public static func admin(server: String, token: BearerToken? = nil, cluster: String = "trellis") -> String {
+        let credential = token.map { "token: \($0.text)" } ?? "username: admin"
+        return """
         apiVersion: v1
         kind: Config
         clusters:
@@ -12,7 +13,7 @@ public enum Kubeconfig {
         users:
         - name: admin
           user:
-            username: admin
+            \(credential)
         contexts:
         - name: \(cluster)
           context:

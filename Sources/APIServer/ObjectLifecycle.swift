@@ -93,8 +93,11 @@ enum ObjectLifecycle {
             causes.append(StatusCause(reason: "FieldValueRequired", message: "Required value: name or generateName is required",
                                       field: "metadata.name"))
         } else {
-            // Namespaces and Services become DNS labels; most other names are DNS subdomains.
-            let problems = ["Namespace", "Service"].contains(info.kind) ? Validation.dns1123Label(name) : Validation.dns1123Subdomain(name)
+            // Namespaces and Services become DNS labels; RBAC names are path segments
+            // (`system:discovery`); most other names are DNS subdomains.
+            let problems = ["Namespace", "Service"].contains(info.kind) ? Validation.dns1123Label(name)
+                : info.group == "rbac.authorization.k8s.io" ? Validation.pathSegmentName(name)
+                : Validation.dns1123Subdomain(name)
             for problem in problems {
                 causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \"\(name)\": \(problem)",
                                           field: "metadata.name"))

@@ -12,15 +12,29 @@ enum ProtobufBody {
     static let mediaType = "application/vnd.kubernetes.protobuf"
 
     /// How one top-level protobuf field becomes JSON.
-    enum FieldType { case metadata, string, bool, stringMap, bytesMap, ignored }
+    indirect enum FieldType { case metadata, string, bool, stringMap, bytesMap, ignored, message(Schema) }
+    typealias Schema = [Int: (name: String, type: FieldType)]
+
+    /// k8s.io/api/authorization/v1: what `kubectl auth can-i [--list]` sends.
+    static let resourceAttributes: Schema = [
+        1: ("namespace", .string), 2: ("verb", .string), 3: ("group", .string), 4: ("version", .string),
+        5: ("resource", .string), 6: ("subresource", .string), 7: ("name", .string), 8: ("fieldSelector", .ignored),
+        9: ("labelSelector", .ignored),
+    ]
 
     /// Field numbers from k8s.io/api/core/v1/generated.proto.
-    static let schemas: [String: [Int: (name: String, type: FieldType)]] = [
+    static let schemas: [String: Schema] = [
         "Namespace": [1: ("metadata", .metadata), 2: ("spec", .ignored), 3: ("status", .ignored)],
         "ServiceAccount": [1: ("metadata", .metadata), 4: ("automountServiceAccountToken", .bool)],
         "ConfigMap": [1: ("metadata", .metadata), 2: ("data", .stringMap), 3: ("binaryData", .bytesMap), 4: ("immutable", .bool)],
         "Secret": [1: ("metadata", .metadata), 2: ("data", .bytesMap), 3: ("type", .string), 4: ("stringData", .stringMap),
                    5: ("immutable", .bool)],
+        "SelfSubjectAccessReview": [1: ("metadata", .metadata), 3: ("status", .ignored), 2: ("spec", .message([
+            1: ("resourceAttributes", .message(resourceAttributes)),
+            2: ("nonResourceAttributes", .message([1: ("path", .string), 2: ("verb", .string)])),
+        ]))],
+        "SelfSubjectRulesReview": [1: ("metadata", .metadata), 3: ("status", .ignored),
+                                   2: ("spec", .message([1: ("namespace", .string)]))],
     ]
 
     static func json(from bytes: [UInt8]) throws(Status) -> [UInt8] {
@@ -41,27 +55,37 @@ enum ProtobufBody {
                 if field.number == 2 { raw = field.bytes }
             }
             guard let schema = schemas[kind] else { throw unsupported("kind \(kind)") }
-            var object: [String: JSONValue] = ["apiVersion": .string(apiVersion), "kind": .string(kind)]
-            for field in try fields(raw) {
-                guard let (name, type) = schema[field.number] else { throw unsupported("\(kind) field \(field.number)") }
-                switch type {
-                case .metadata: object[name] = .object(try objectMeta(field.bytes))
-                case .string: object[name] = .string(field.text)
-                case .bool: object[name] = .bool(field.varint != 0)
-                case .stringMap, .bytesMap:
-                    var map = object[name]?.objectValue ?? [:]
-                    let (key, value) = try entry(field.bytes)
-                    map[key] = .string(type == .bytesMap ? Data(value).base64EncodedString() : String(decoding: value, as: UTF8.self))
-                    object[name] = .object(map)
-                case .ignored: break
-                }
-            }
+            var object = try message(raw, schema, kind: kind, unsupported: unsupported)
+            object["apiVersion"] = .string(apiVersion)
+            object["kind"] = .string(kind)
             return Array(KubeJSON.encode(JSONValue.object(object)))
         } catch let status as Status {
             throw status
         } catch {
             throw .badRequest("the protobuf body could not be read")
         }
+    }
+
+    /// One message's fields as JSON, by `schema`.
+    private static func message(_ bytes: [UInt8], _ schema: Schema, kind: String,
+                                unsupported: (String) -> Status) throws -> [String: JSONValue] {
+        var object: [String: JSONValue] = [:]
+        for field in try fields(bytes) {
+            guard let (name, type) = schema[field.number] else { throw unsupported("\(kind) field \(field.number)") }
+            switch type {
+            case .metadata: object[name] = .object(try objectMeta(field.bytes))
+            case .string: object[name] = .string(field.text)
+            case .bool: object[name] = .bool(field.varint != 0)
+            case .stringMap, .bytesMap:
+                var map = object[name]?.objectValue ?? [:]
+                let (key, value) = try entry(field.bytes)
+                map[key] = .string(type.isBytesMap ? Data(value).base64EncodedString() : String(decoding: value, as: UTF8.self))
+                object[name] = .object(map)
+            case .message(let nested): object[name] = .object(try message(field.bytes, nested, kind: kind, unsupported: unsupported))
+            case .ignored: break
+            }
+        }
+        return object
     }
 
     /// ObjectMeta's name, generateName, namespace, labels, annotations and finalizers.
@@ -138,4 +162,8 @@ enum ProtobufBody {
         }
         return result
     }
+}
+
+extension ProtobufBody.FieldType {
+    var isBytesMap: Bool { if case .bytesMap = self { true } else { false } }
 }

@@ -7,13 +7,33 @@ public struct RequestPipeline: Sendable {
     public let authenticator: any Authenticator
     public let authorizer: any Authorizer
     public let resources: ResourceHandler
+    let reviews: AccessReviewHandler
+    /// Awaited after a successful write with the object's store key, before the response goes
+    /// out: the server uses it so that an RBAC or token change is in force once acknowledged.
+    let writeBarrier: WriteBarrier?
 
-    public init(resources: ResourceHandler, router: Router = Router(),
-                authenticator: any Authenticator = AdmitAll(), authorizer: any Authorizer = AdmitAll()) {
+    /// What the server waits for after a write: whether a store prefix is mirrored, and the wait.
+    public struct WriteBarrier: Sendable {
+        public var covers: @Sendable (String) -> Bool
+        public var wait: @Sendable (String) async -> Void
+        public init(covers: @escaping @Sendable (String) -> Bool, wait: @escaping @Sendable (String) async -> Void) {
+            self.covers = covers
+            self.wait = wait
+        }
+    }
+
+    /// - Parameters:
+    ///   - rules: the rules that apply to a user in a namespace, for SelfSubjectRulesReview.
+    public init(resources: ResourceHandler, router: Router = Router(registry: .served),
+                authenticator: any Authenticator, authorizer: any Authorizer,
+                rules: (@Sendable (UserInfo, String) -> [PolicyRule])? = nil,
+                writeBarrier: WriteBarrier? = nil) {
         self.resources = resources
         self.router = router
         self.authenticator = authenticator
         self.authorizer = authorizer
+        reviews = AccessReviewHandler(authorizer: authorizer, rules: rules)
+        self.writeBarrier = writeBarrier
     }
 
     /// The version document kubectl shows as "Server Version".
@@ -23,16 +43,49 @@ public struct RequestPipeline: Sendable {
     ]
 
     public func handle(_ request: APIRequest) async -> APIResponse {
+        let route = router.route(method: request.method, path: request.path, query: request.query)
+        // Authentication before anything else is done or revealed (even a 404). A request
+        // without credentials may read the public-info paths only, as `system:anonymous`.
+        let user: UserInfo
+        if let known = authenticator.authenticate(request) {
+            user = known
+        } else if route.isPublicInfo, request.headers["authorization"] == nil {
+            user = .anonymous
+        } else {
+            return .status(.unauthorized())
+        }
         var request = request
         if request.contentType == ProtobufBody.mediaType, !request.body.isEmpty {
             do { request.body = try ProtobufBody.json(from: request.body) } catch { return .status(error) }
             request.headers["content-type"] = "application/json"
         }
-        // Authentication (next slice: client certificates and bearer tokens).
-        guard let user = authenticator.authenticate(request) else { return .status(.unauthorized()) }
-        let route = router.route(method: request.method, path: request.path, query: request.query)
+        switch route {
+        case .failure(let status):
+            return .status(status)
+        case .resource(let target, let verb):
+            let attributes = RequestAttributes(user: user, verb: verb, target: target)
+            let decision = authorizer.authorize(attributes)
+            guard decision.allowed else { return .status(.forbidden(attributes, reason: decision.reason)) }
+            if target.resource.group == AccessReviewHandler.group {
+                return reviews.handle(target, verb, request, user: user)
+            }
+            let response = await resources.handle(target, verb, request)
+            await afterWrite(target, verb, response)
+            return response
+        default:
+            let attributes = RequestAttributes(user: user, verb: RequestAttributes.nonResourceVerb(method: request.method),
+                                               path: request.path)
+            let decision = authorizer.authorize(attributes)
+            guard decision.allowed else { return .status(.forbidden(attributes, reason: decision.reason)) }
+            return nonResource(route, request)
+        }
+    }
+
+    /// Discovery, version and health.
+    private func nonResource(_ route: Route, _ request: APIRequest) -> APIResponse {
         switch route {
         case .version: return .json(200, Self.versionInfo)
+        case .health: return APIResponse(status: 200, headers: [("Content-Type", "text/plain; charset=utf-8")], body: .bytes(Array("ok".utf8)))
         case .coreVersions: return .json(200, Discovery.coreVersions(serverAddress: request.headers["host"] ?? "127.0.0.1"))
         case .groupList: return .json(200, Discovery.groupList(router.registry))
         case .group(let group):
@@ -45,14 +98,37 @@ public struct RequestPipeline: Sendable {
             return .json(200, .object(doc))
         case .resourceList(let group, let version):
             return .json(200, Discovery.resourceList(router.registry, group: group, version: version))
-        case .failure(let status):
-            return .status(status)
-        case .resource(let target, let verb):
-            // Authorization (next slice: RBAC over Roles and ClusterRoles from the store).
-            if let reason = authorizer.deny(RequestAttributes(user: user, verb: verb, resource: target)) {
-                return .status(.forbidden(reason))
-            }
-            return await resources.handle(target, verb, request)
+        case .resource, .failure:
+            return .status(.internalError("not a non-resource route"))
         }
+    }
+
+    private func afterWrite(_ target: ResourcePath, _ verb: Verb, _ response: APIResponse) async {
+        // Only writes under a mirrored prefix wait; only a create decodes its response (for the name).
+        guard let writeBarrier, (200..<300).contains(response.status), [.create, .update, .patch, .delete].contains(verb),
+              writeBarrier.covers(resources.prefix(target)),
+              let name = target.name ?? response.bodyJSON?["metadata"]?["name"]?.stringValue else { return }
+        await writeBarrier.wait(resources.key(target.resource, target.namespace, name))
+    }
+}
+
+extension ResourceRegistry {
+    /// What this server routes and advertises: the built-in kinds and the access reviews.
+    public static let served: ResourceRegistry = {
+        var registry = ResourceRegistry.builtin
+        registry.register(AccessReviewHandler.accessReviews)
+        registry.register(AccessReviewHandler.rulesReviews)
+        return registry
+    }()
+}
+
+extension Status {
+    /// kube-apiserver's 403 for a denied request.
+    static func forbidden(_ attributes: RequestAttributes, reason: String) -> Status {
+        let details = attributes.isResourceRequest
+            ? StatusDetails(name: attributes.name.isEmpty ? nil : attributes.name, group: attributes.apiGroup,
+                            kind: attributes.resource, causes: nil)
+            : nil
+        return Status(code: 403, reason: "Forbidden", message: attributes.forbiddenMessage(reason: reason), details: details)
     }
 }

@@ -8,6 +8,8 @@ public enum Verb: String, Sendable, Hashable {
 /// What a request asks for, decided from method, path and query alone.
 public enum Route: Sendable, Equatable {
     case version
+    /// `/healthz`, `/livez`, `/readyz`
+    case health
     /// `/api`
     case coreVersions
     /// `/apis`
@@ -21,9 +23,17 @@ public enum Route: Sendable, Equatable {
     /// A request that fails before any handler runs (unknown path, wrong method).
     case failure(Status)
 
+    /// What kube-apiserver's `system:public-info-viewer` opens to everyone: version and health.
+    public var isPublicInfo: Bool {
+        switch self {
+        case .version, .health: true
+        default: false
+        }
+    }
+
     public static func == (a: Route, b: Route) -> Bool {
         switch (a, b) {
-        case (.version, .version), (.coreVersions, .coreVersions), (.groupList, .groupList): true
+        case (.version, .version), (.health, .health), (.coreVersions, .coreVersions), (.groupList, .groupList): true
         case (.group(let x), .group(let y)): x == y
         case (.resourceList(let g1, let v1), .resourceList(let g2, let v2)): g1 == g2 && v1 == v2
         case (.resource(let p1, let v1), .resource(let p2, let v2)): p1 == p2 && v1 == v2
@@ -46,6 +56,7 @@ public struct Router: Sendable {
         let parts = trimmed.split(separator: "/").map(String.init)
         switch parts.count {
         case 1 where parts[0] == "version": return onlyGet(method, trimmed, .version)
+        case 1 where ["healthz", "livez", "readyz"].contains(parts[0]): return onlyGet(method, trimmed, .health)
         case 1 where parts[0] == "api": return onlyGet(method, trimmed, .coreVersions)
         case 1 where parts[0] == "apis": return onlyGet(method, trimmed, .groupList)
         case 2 where parts[0] == "api":

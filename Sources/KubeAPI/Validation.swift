@@ -35,6 +35,15 @@ public enum Validation {
         return errors
     }
 
+    /// A path segment name (RBAC object names, such as `system:discovery`): not `.` or `..`,
+    /// and without `/` or `%` (apimachinery `path.IsValidPathSegmentName`).
+    public static func pathSegmentName(_ value: String) -> [String] {
+        if value == "." || value == ".." { return ["may not be '\(value)'"] }
+        var errors: [String] = []
+        for forbidden in ["/", "%"] where value.contains(forbidden) { errors.append("may not contain '\(forbidden)'") }
+        return errors
+    }
+
     /// A label or annotation key: an optional DNS subdomain prefix and `/`, then a name of at most
     /// 63 characters matching `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`.
     public static func labelKey(_ value: String) -> [String] { qualifiedName(value) }

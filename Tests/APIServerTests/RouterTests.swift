@@ -6,6 +6,7 @@ import Testing
 func describe(_ route: Route) -> String {
     switch route {
     case .version: "version"
+    case .health: "health"
     case .coreVersions: "api"
     case .groupList: "apis"
     case .group(let g): "group \(g)"
@@ -20,6 +21,9 @@ func describe(_ route: Route) -> String {
     static let cases: [(String, String, String)] = [
         ("GET /version", "", "version"),
         ("GET /api", "", "api"),
+        ("GET /healthz", "", "health"),
+        ("GET /readyz", "", "health"),
+        ("POST /livez", "", "405 MethodNotAllowed"),
         ("GET /apis", "", "apis"),
         ("GET /api/v1", "", "resources core/v1"),
         ("GET /apis/apps/v1", "", "resources apps/v1"),

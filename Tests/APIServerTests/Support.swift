@@ -14,7 +14,8 @@ final class PipelineFixture: @unchecked Sendable {
         dir = try ScratchDirectory()
         store = try SQLiteStore(path: dir.path + "/store.sqlite", options: { var o = SQLiteStore.Options(); o.fullSync = false; return o }())
         let resources = ResourceHandler(store: store, bookmarkInterval: bookmarkInterval)
-        pipeline = RequestPipeline(resources: resources)
+        // Handler tests, not access control: they opt in to admitting everything.
+        pipeline = RequestPipeline(resources: resources, authenticator: InsecureAdmitAll(), authorizer: InsecureAdmitAll())
         try await resources.createInitialNamespaces()
     }
 
@@ -40,40 +41,59 @@ func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thro
     }
 }
 
-/// The in-process server on an ephemeral port, its store, and a kubeconfig for kubectl.
+/// The in-process server on an ephemeral port, its store, and a kubeconfig for kubectl with the
+/// admin token. The token file also has `alice` and `bob` (no groups, so no rights but discovery).
 final class ServerFixture: @unchecked Sendable {
+    static let adminToken = "admin-" + BearerToken.random().text
+    static let aliceToken = "alice-" + BearerToken.random().text
+    static let bobToken = "bob-" + BearerToken.random().text
+    static let tokenFile = try! TokenFile(parsing: """
+        \(adminToken),admin,admin-uid,"system:masters"
+        \(aliceToken),alice,alice-uid
+        \(bobToken),bob,bob-uid,"developers"
+        """)
+
     let dir: ScratchDirectory
     let store: SQLiteStore
     let server: APIServer
     let url: String
     let kubeconfig: String
+    let front: TLSFront
 
     init(bookmarkInterval: Duration = .seconds(60)) async throws {
         dir = try ScratchDirectory()
         store = try SQLiteStore(path: dir.path + "/store.sqlite")
         server = APIServer(store: store, configuration: .init(host: "127.0.0.1", port: 0, bookmarkInterval: bookmarkInterval,
-                                                              eventLoopThreads: 1))
+                                                              eventLoopThreads: 1, access: .rbac(tokenFile: Self.tokenFile)))
         let port = try await server.start()
         url = "http://127.0.0.1:\(port)"
         kubeconfig = dir.path + "/admin.kubeconfig"
-        try Kubeconfig.admin(server: url).write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        front = try TLSFront(upstreamPort: port, dir: dir.path)
+        // kubectl talks to the TLS front (it sends tokens only over TLS); curl talks to `url`.
+        let config = Kubeconfig.admin(server: "https://127.0.0.1:\(front.port)", token: BearerToken(Self.adminToken))
+            .replacingOccurrences(of: "    server: ", with: "    insecure-skip-tls-verify: true\n    server: ")
+        try PrivateFile.write(config, to: kubeconfig)
     }
 
     func stop() async {
+        front.stop()
         await server.shutdown()
         store.close()
     }
 
-    func kubectl(_ args: [String], stdin: String? = nil, check: Bool = true) async throws -> CommandResult {
-        let command = ["kubectl", "--kubeconfig", kubeconfig] + args
+    /// kubectl with the admin kubeconfig, or as another user with `token`.
+    func kubectl(_ args: [String], stdin: String? = nil, check: Bool = true, token: String? = nil) async throws -> CommandResult {
+        let command = ["kubectl", "--kubeconfig", kubeconfig] + (token.map { ["--token", $0] } ?? []) + args
         return try await offPool { try shell(command, stdin: stdin, check: check) }
     }
 
-    /// One request with curl: HTTP status and body.
+    /// One request with curl: HTTP status and body. Sent with the admin token unless `token` is
+    /// given ("" sends no Authorization header).
     func curl(_ method: String, _ path: String, body: String? = nil, contentType: String = "application/json",
-              maxTime: Int = 10) async throws -> (status: Int, body: String) {
+              maxTime: Int = 10, token: String = ServerFixture.adminToken) async throws -> (status: Int, body: String) {
         var args = ["curl", "-s", "-N", "--max-time", String(maxTime), "-X", method, "-w", "\n%{http_code}",
                     "-H", "Content-Type: \(contentType)"]
+        if !token.isEmpty { args += ["-H", "Authorization: Bearer \(token)"] }
         if body != nil { args += ["--data-binary", "@-"] }
         args.append(url + path)
         let command = args
