@@ -11,8 +11,9 @@ packages=(
   containernetworking-plugins
   # eBPF programs (bpf/) are compiled with clang -target bpf
   clang
-  # scripting helpers used by tests and the demo; curl drives the API server tests
-  jq netcat-openbsd bc curl
+  # scripting helpers used by tests and the demo; curl drives the API server tests, openssl
+  # makes test certificates and python3 runs the tests' TLS relay
+  jq netcat-openbsd bc curl openssl python3
 )
 
 if [ "$(id -u)" -ne 0 ]; then

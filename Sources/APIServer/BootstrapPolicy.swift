@@ -91,8 +91,8 @@ extension BootstrapPolicy {
     /// admin, or from an earlier start) are left as they are.
     static func createMissing(_ resources: ResourceHandler) async throws {
         let objects: [(ResourceInfo, String, [UInt8])] =
-            try clusterRoles.map { (ClusterRole.resource, $0.metadata.name ?? "", Array(try KubeJSON.encode($0))) }
-            + clusterRoleBindings.map { (ClusterRoleBinding.resource, $0.metadata.name ?? "", Array(try KubeJSON.encode($0))) }
+            clusterRoles.map { (ClusterRole.resource, $0.metadata.name ?? "", Array(KubeJSON.encode($0))) }
+            + clusterRoleBindings.map { (ClusterRoleBinding.resource, $0.metadata.name ?? "", Array(KubeJSON.encode($0))) }
         for (info, name, body) in objects where try resources.store.get(key: resources.key(info, nil, name)) == nil {
             let path = info.collectionPath()
             guard let target = ResourceRegistry.builtin.route(path: path) else { continue }
