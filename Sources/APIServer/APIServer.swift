@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import Store
 
 /// The Kubernetes REST API over HTTP/1.1 on SwiftNIO, backed by an `ObjectStore`.
@@ -17,6 +18,9 @@ public final class APIServer: Sendable {
         public var bookmarkInterval: Duration
         public var eventLoopThreads: Int
         public var access: AccessMode
+        /// Serve HTTPS with this certificate chain and key (PEM files); nil serves plain HTTP.
+        /// kubectl sends credentials only over TLS.
+        public var tls: TLSFiles?
 
         public init(host: String = "127.0.0.1", port: Int = 6443, bookmarkInterval: Duration = .seconds(60),
                     eventLoopThreads: Int = System.coreCount, access: AccessMode = .rbac(tokenFile: TokenFile(entries: []))) {
@@ -29,6 +33,16 @@ public final class APIServer: Sendable {
     }
 
     /// How callers are identified and what they may do.
+    /// PEM files of the serving certificate chain and its private key.
+    public struct TLSFiles: Sendable, Equatable {
+        public var certificateChain: String
+        public var privateKey: String
+        public init(certificateChain: String, privateKey: String) {
+            self.certificateChain = certificateChain
+            self.privateKey = privateKey
+        }
+    }
+
     public enum AccessMode: Sendable {
         /// Bearer tokens from the token file and from ServiceAccount token Secrets; RBAC.
         case rbac(tokenFile: TokenFile)
@@ -78,6 +92,11 @@ public final class APIServer: Sendable {
         for mirror in mirrors { try mirror.start() }
         let pipeline = pipeline
         let connections = connections
+        let tlsContext = try configuration.tls.map { files -> NIOSSLContext in
+            let chain = try NIOSSLCertificate.fromPEMFile(files.certificateChain).map { NIOSSLCertificateSource.certificate($0) }
+            let key = try NIOSSLPrivateKey(file: files.privateKey, format: .pem)
+            return try NIOSSLContext(configuration: .makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key)))
+        }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -85,6 +104,9 @@ public final class APIServer: Sendable {
             .childChannelInitializer { channel in
                 connections.add(channel)
                 return channel.eventLoop.makeCompletedFuture {
+                    if let tlsContext {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext))
+                    }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(HTTPServerHandler(pipeline: pipeline, connections: connections))
                 }

@@ -9,11 +9,13 @@ extension Trellis {
     struct APIServerCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "apiserver",
-            abstract: "Serve the Kubernetes API (plain HTTP, bearer tokens, RBAC) from DIR/store.sqlite.",
+            abstract: "Serve the Kubernetes API (HTTPS, bearer tokens, RBAC) from DIR/store.sqlite.",
             discussion: """
-                On first start, generates an admin token (user admin, group system:masters) in DIR/tokens.csv \
-                (mode 0600) unless --token-auth-file is given. Writes DIR/admin.kubeconfig (mode 0600) with the \
-                token of the first system:masters user. Stops gracefully on SIGTERM or SIGINT.
+                On first start, generates a cluster CA and a serving certificate in DIR/pki (openssl CLI) unless \
+                --tls-cert-file/--tls-private-key-file are given, and an admin token (user admin, group \
+                system:masters) in DIR/tokens.csv (mode 0600) unless --token-auth-file is given. Writes \
+                DIR/admin.kubeconfig (mode 0600) with the CA and the token of the first system:masters user. \
+                Stops gracefully on SIGTERM or SIGINT.
                 """)
 
         @Option(name: .long, help: "Directory for the store and the admin kubeconfig.")
@@ -25,8 +27,23 @@ extension Trellis {
         @Option(name: .long, help: "Static token file (CSV: token,user,uid,\"group1,group2\"); default DIR/tokens.csv, generated when missing.")
         var tokenAuthFile: String?
 
+        @Option(name: .long, help: "Serving certificate chain (PEM); default: generated in DIR/pki.")
+        var tlsCertFile: String?
+
+        @Option(name: .long, help: "Private key of --tls-cert-file (PEM).")
+        var tlsPrivateKeyFile: String?
+
+        @Flag(name: .long, help: "Serve plain HTTP (no TLS). kubectl sends no credentials over plain HTTP.")
+        var insecureHTTP = false
+
         func validate() throws {
             guard parsedListen != nil else { throw ValidationError("--listen must be HOST:PORT, got \"\(listen)\"") }
+            if (tlsCertFile == nil) != (tlsPrivateKeyFile == nil) {
+                throw ValidationError("--tls-cert-file and --tls-private-key-file go together")
+            }
+            if insecureHTTP && tlsCertFile != nil {
+                throw ValidationError("--insecure-http and --tls-cert-file exclude each other")
+            }
         }
 
         var parsedListen: (host: String, port: Int)? {
@@ -42,19 +59,30 @@ extension Trellis {
             let store = try SQLiteStore(path: dataDir + "/store.sqlite")
             defer { store.close() }
             let tokenFile = try loadTokens()
-            let server = APIServer(store: store, configuration: .init(host: host, port: port, access: .rbac(tokenFile: tokenFile)))
+            var configuration = APIServer.Configuration(host: host, port: port, access: .rbac(tokenFile: tokenFile))
+            var caText: String?
+            if let tlsCertFile, let tlsPrivateKeyFile {
+                configuration.tls = .init(certificateChain: tlsCertFile, privateKey: tlsPrivateKeyFile)
+            } else if !insecureHTTP {
+                let pki = try ClusterPKI.ensure(in: dataDir, host: host)
+                configuration.tls = .init(certificateChain: pki.serverCertificate, privateKey: pki.serverKey)
+                caText = try String(contentsOfFile: pki.caCertificate, encoding: .utf8)
+            }
+            let scheme = configuration.tls == nil ? "http" : "https"
+            let server = APIServer(store: store, configuration: configuration)
             let bound = try await server.start()
             let hostInURL = host.contains(":") ? "[\(host)]" : host
             let kubeconfig = dataDir + "/admin.kubeconfig"
             if tokenFile.adminToken == nil {
-                print("trellis apiserver: warning: no system:masters user in the token file; \(kubeconfig) has no token")
+                log("trellis apiserver: warning: no system:masters user in the token file; \(kubeconfig) has no token")
             }
-            try PrivateFile.write(Kubeconfig.admin(server: "http://\(hostInURL):\(bound)", token: tokenFile.adminToken), to: kubeconfig)
-            print("trellis apiserver: serving http://\(hostInURL):\(bound); kubeconfig \(kubeconfig)")
+            try PrivateFile.write(Kubeconfig.admin(server: "\(scheme)://\(hostInURL):\(bound)", token: tokenFile.adminToken,
+                                                   certificateAuthority: caText), to: kubeconfig)
+            log("trellis apiserver: serving \(scheme)://\(hostInURL):\(bound); kubeconfig \(kubeconfig)")
             let signals = SignalWatch([SIGTERM, SIGINT]) { Task { await server.shutdown() } }
             try await server.run()
             signals.cancel()
-            print("trellis apiserver: stopped")
+            log("trellis apiserver: stopped")
         }
 
         /// The --token-auth-file, or DIR/tokens.csv, created with a new admin token when missing.
@@ -64,7 +92,7 @@ extension Trellis {
             if FileManager.default.fileExists(atPath: path) { return try TokenFile(contentsOf: path) }
             let generated = TokenFile.generatedAdmin()
             try PrivateFile.write(generated.text, to: path)
-            print("trellis apiserver: generated an admin token in \(path)")
+            log("trellis apiserver: generated an admin token in \(path)")
             return generated
         }
     }
@@ -85,4 +113,9 @@ final class SignalWatch {
     }
 
     func cancel() { for source in sources { source.cancel() } }
+}
+
+/// Writes a log line straight to stdout (unbuffered), so a file or pipe sees it at once.
+func log(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
