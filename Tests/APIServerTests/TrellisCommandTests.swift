@@ -10,6 +10,9 @@ import TestSupport
     /// Starts the command and waits for its kubeconfig; returns the process and the server URL.
     func start(_ dir: String) throws -> (BackgroundProcess, String) {
         let log = dir + "/apiserver.log"
+        // A restart must not be mistaken for ready by the previous run's files (old port).
+        try? FileManager.default.removeItem(atPath: log)
+        try? FileManager.default.removeItem(atPath: dir + "/admin.kubeconfig")
         let p = try BackgroundProcess(["sh", "-c", "exec \(binary) apiserver --data-dir \(dir) --listen 127.0.0.1:0 > \(log) 2>&1"])
         var url = ""
         let ready = eventually(timeout: 60) {

@@ -19,7 +19,9 @@ import Testing
         try await Task.sleep(for: .milliseconds(300))  // the watcher reads nothing meanwhile
         var received = 0
         for try await _ in stream { received += 1 }
-        #expect(received == ResourceHandler.watchBufferLimit)
+        // Cut off behind the limit: it got at least the buffer's worth but not everything (how
+        // much more than the limit depends on scheduling, so only the bounds are checked).
+        #expect(received >= ResourceHandler.watchBufferLimit && received < total, "received \(received) of \(total)")
         source.finish()
     }
 

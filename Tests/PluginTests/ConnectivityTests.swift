@@ -102,13 +102,23 @@ struct ConcurrencyTests {
         let cfg = lab.config(subnet: "10.85.0.0/16")
         try cfg.write(toFile: lab.data.path + "/conf.json", atomically: true, encoding: .utf8)
         var rng = SystemRandomNumberGenerator()
+        // Spread the kills over a whole ADD as it runs here (debug builds and load stretch it),
+        // so some land before and some after the address is reserved.
+        let started = ContinuousClock.now
+        #expect(try lab.call("ADD", pod: try lab.pod(), container: "calibrate", config: cfg).status == 0)
+        let add = ContinuousClock.now - started
+        #expect(try lab.call("DEL", pod: nil, container: "calibrate", config: cfg).status == 0)
+        // 1.5x: the killed ADDs also start through sh and env. Some kills then land before the
+        // reservation, some after, some after the ADD finished (all three are checked below).
+        let microseconds = add.components.seconds * 1_000_000 + add.components.attoseconds / 1_000_000_000_000
+        let window = max(UInt32(microseconds * 3 / 2), 5_000)
         var completed = 0
         for i in 0..<50 {
             let pod = try lab.pod()
             // The plugin is exec'd by nsenter, so the kill hits the plugin process itself.
             let p = try BackgroundProcess(["sh", "-c",
                 "exec nsenter --net=\(lab.node.path) -- env CNI_COMMAND=ADD CNI_CONTAINERID=k\(i) CNI_NETNS=\(pod.path) CNI_IFNAME=eth0 CNI_PATH=\(lab.bin) \(lab.bin)/trellis-bridge < \(lab.data.path)/conf.json"])
-            usleep(UInt32.random(in: 0..<12_000, using: &rng))
+            usleep(UInt32.random(in: 0..<window, using: &rng))
             p.signal(SIGKILL)
             if p.wait() == 0 { completed += 1 }
             // After every kill the store still works: a normal ADD + DEL succeeds.
