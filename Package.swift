@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "CNI", dependencies: ["NetAddr"]),
         .target(name: "IPAM", dependencies: ["CNI", "NetAddr"]),
         // Pod networking: pure plans + apply through Netlink/NFTables.
-        .target(name: "PodNetwork", dependencies: ["CLinux", "CNI", "IPAM", "NetAddr", "NetNS", "Netlink", "NFTables"]),
+        .target(name: "PodNetwork", dependencies: ["CNI", "IPAM", "NetAddr", "NetNS", "Netlink", "NFTables"]),
 
         // Kubernetes API: object model, codecs, selectors (pure).
         .target(name: "KubeAPI", dependencies: ["NetAddr"]),

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-internal import CLinux
 import CNI
 import NetAddr
 import NetNS
@@ -137,7 +136,6 @@ struct BridgeAttachment {
                 try ignoring(\.isExists) { () throws(NetlinkError) in try pod.routeAdd(route) }
             }
         }
-        announce(plan, link: link)
         if !plan.disableDAD {
             // DAD on: return only once the IPv6 addresses are usable, as the runtime expects.
             for a in plan.podAddresses where a.family == .v6 {
@@ -147,19 +145,6 @@ struct BridgeAttachment {
             }
         }
         return link
-    }
-
-    /// Sends a gratuitous ARP for each IPv4 address, as the reference plugin does, so
-    /// neighbours holding a stale MAC for a reused address update it at once. Best effort: a
-    /// pod that cannot announce itself still works once its neighbours ask.
-    private func announce(_ plan: BridgeAttachmentPlan, link: Link) {
-        guard let mac = link.mac else { return }
-        for a in plan.podAddresses {
-            guard case .v4 = a.address else { continue }
-            _ = try? podNetNS.withEntered {
-                trellis_send_gratuitous_arp(Int32(link.index), mac.bytes, a.address.bytes)
-            }
-        }
     }
 
     /// Puts a gateway address on the bridge. As the reference plugin: IPv4 allows one address
