@@ -54,9 +54,32 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
+        // Kubernetes API client: kubeconfig/in-cluster config, list+watch, shared informers,
+        // work queue, leader election. Works against kube-apiserver and `trellis apiserver`.
+        .target(name: "KubeClient", dependencies: [
+            "KubeAPI",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
+        // Prometheus metrics and health endpoints shared by the daemons.
+        .target(name: "Telemetry", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+        // Cluster DNS: the Kubernetes DNS records, server, forwarder, cache.
+        .target(name: "ClusterDNS", dependencies: ["DNSWire", "KubeAPI", "NetAddr", "CLinux", "Telemetry"]),
+        // Service proxy: the backend-independent plan (pure) and the kernel backends.
+        .target(name: "ServiceProxy", dependencies: ["KubeAPI", "NetAddr", "NetNS", "Netlink", "NFTables", "Telemetry"]),
+        // NetworkPolicy: evaluator (pure), compiler and nftables backend.
+        .target(name: "Policy", dependencies: ["KubeAPI", "NetAddr", "NetNS", "NFTables", "Telemetry"]),
+
         // The `trellis` command.
         .executableTarget(name: "Trellis", dependencies: [
-            "APIServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "APIServer", "KubeClient", "ClusterDNS", "ServiceProxy", "Policy", "Telemetry",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // CNI plugin binaries: each main is one call into a library.
@@ -77,6 +100,11 @@ let package = Package(
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "KubeAPI", "Store", "TestSupport"]),
         .testTarget(name: "CLibraryTests", dependencies: ["CBPF", "CIPSet"]),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", "APIServer", "Store", "TestSupport"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TestSupport"]),
+        .testTarget(name: "ClusterDNSTests", dependencies: ["ClusterDNS", "DNSWire", "KubeAPI", "NetAddr", "TestSupport"]),
+        .testTarget(name: "ServiceProxyTests", dependencies: ["ServiceProxy", "KubeAPI", "NetAddr", "NetNS", "Netlink", "NFTables", "TestSupport"]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "KubeAPI", "NetAddr", "NetNS", "Netlink", "NFTables", "TestSupport"]),
         .testTarget(name: "PluginTests", dependencies: ["CNI", "IPAM", "NetAddr", "NetNS", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

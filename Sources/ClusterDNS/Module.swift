@@ -1,0 +1,2 @@
+/// Cluster DNS (issue 8).
+enum ClusterDNSModule {}

@@ -1,0 +1,2 @@
+/// NetworkPolicy enforcement (issue 9).
+enum PolicyModule {}

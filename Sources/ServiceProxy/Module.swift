@@ -1,0 +1,2 @@
+/// Service proxy (issues 6, 7).
+enum ServiceProxyModule {}

@@ -1,0 +1,2 @@
+/// Prometheus metrics and health endpoints for the daemons.
+enum TelemetryModule {}
