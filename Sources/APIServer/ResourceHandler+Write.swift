@@ -40,6 +40,17 @@ extension ResourceHandler {
             admitted.abandoned()
             return current.responseBytes()
         }
+        if ObjectLifecycle.isReadyToRemove(object) {
+            do {
+                try await store.delete(key: key(target.resource, target.namespace, target.name ?? ""), expectedRevision: revision)
+            } catch {
+                admitted.abandoned()
+                throw error
+            }
+            admitted.abandoned()
+            deleted(current, target.resource)
+            return object.responseBytes()
+        }
         let newRevision: Revision
         do {
             newRevision = try await store.update(key: key(target.resource, target.namespace, target.name ?? ""),
@@ -106,10 +117,13 @@ extension ResourceHandler {
     }
 
     func delete(_ target: ResourcePath, _ request: APIRequest) async throws -> APIResponse {
-        var preconditions: [String: JSONValue] = [:]
-        if !request.body.isEmpty, let options = try? ObjectDocument(body: request.body) {
-            preconditions = options.fields["preconditions"]?.objectValue ?? [:]
-        }
+        var options: [String: JSONValue] = [:]
+        if !request.body.isEmpty, let document = try? ObjectDocument(body: request.body) { options = document.fields }
+        let preconditions = options["preconditions"]?.objectValue ?? [:]
+        var requestedGrace: Int64?
+        if case .int(let n)? = options["gracePeriodSeconds"] { requestedGrace = n }
+        if let text = request.query["gracePeriodSeconds"], let n = Int64(text) { requestedGrace = n }
+        if let grace = requestedGrace, grace < 0 { requestedGrace = 0 }
         for _ in 0..<8 {
             let (current, revision) = try self.current(target)
             if let uid = preconditions["uid"]?.stringValue, uid != current.meta("uid") {
@@ -119,9 +133,19 @@ extension ResourceHandler {
                 throw Status(code: 409, reason: "Conflict", message: "Precondition failed: ResourceVersion in precondition: \(rv), ResourceVersion in object meta: \(current.resourceVersion ?? "")")
             }
             do {
-                try await store.delete(key: key(target.resource, target.namespace, target.name ?? ""), expectedRevision: revision)
-                deleted(current, target.resource)
-                return .json(200, current.responseBytes())
+                switch ObjectLifecycle.deletion(of: current, resource: target.resource, gracePeriod: requestedGrace) {
+                case .now:
+                    try await store.delete(key: key(target.resource, target.namespace, target.name ?? ""), expectedRevision: revision)
+                    deleted(current, target.resource)
+                    return .json(200, current.responseBytes())
+                case .unchanged:
+                    return .json(200, current.responseBytes())
+                case .mark(var marked):
+                    let written = try await store.update(key: key(target.resource, target.namespace, target.name ?? ""),
+                                                         value: marked.storageBytes(), expectedRevision: revision)
+                    marked.setMeta("resourceVersion", .string(String(written)))
+                    return .json(200, marked.responseBytes())
+                }
             } catch StoreError.conflict {
                 continue
             }

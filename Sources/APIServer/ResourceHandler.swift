@@ -23,6 +23,11 @@ public struct ResourceHandler: Sendable {
 
     public func handle(_ target: ResourcePath, _ verb: Verb, _ request: APIRequest) async -> APIResponse {
         do {
+            switch target.subresource {
+            case "binding"?: return try await bind(target, request)
+            case "scale"?: return try await scale(target, verb, request)
+            default: break
+            }
             switch verb {
             case .get: return try get(target)
             case .list: return try list(target, request)
