@@ -76,9 +76,12 @@ let package = Package(
         // NetworkPolicy: evaluator (pure), compiler and nftables backend.
         .target(name: "Policy", dependencies: ["KubeAPI", "NetAddr", "NetNS", "NFTables", "Telemetry"]),
 
+        // Control-plane companions: controllers and scheduler as pure reconcilers plus their loops.
+        .target(name: "Controllers", dependencies: ["KubeAPI", "NetAddr"]),
+
         // The `trellis` command.
         .executableTarget(name: "Trellis", dependencies: [
-            "APIServer", "KubeClient", "ClusterDNS", "ServiceProxy", "Policy", "Telemetry",
+            "APIServer", "KubeClient", "Controllers", "ClusterDNS", "ServiceProxy", "Policy", "Telemetry",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -101,6 +104,7 @@ let package = Package(
         .testTarget(name: "CLibraryTests", dependencies: ["CBPF", "CIPSet"]),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", "APIServer", "Store", "TestSupport"]),
+        .testTarget(name: "ControllersTests", dependencies: ["Controllers", "KubeAPI", "NetAddr"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TestSupport"]),
         .testTarget(name: "ClusterDNSTests", dependencies: ["ClusterDNS", "DNSWire", "KubeAPI", "NetAddr", "TestSupport"]),
         .testTarget(name: "ServiceProxyTests", dependencies: ["ServiceProxy", "KubeAPI", "NetAddr", "NetNS", "Netlink", "NFTables", "TestSupport"]),
