@@ -79,12 +79,16 @@ let package = Package(
         // Control-plane companions: controllers and scheduler as pure reconcilers plus their loops.
         .target(name: "Controllers", dependencies: ["KubeAPI", "NetAddr"]),
 
+        // Multi-node pod networking: host-gw, vxlan and BGP route reconciliation (`trellis routing`).
+        .target(name: "Routing", dependencies: ["KubeAPI", "NetAddr", "NetNS", "Netlink", "Telemetry",
+                                                .product(name: "NIOCore", package: "swift-nio"),
+                                                .product(name: "NIOPosix", package: "swift-nio")]),
         // The kubelet: pods as network namespaces (CNI) running their containers' commands as processes.
         .target(name: "Kubelet", dependencies: ["KubeAPI", "NetAddr", "NetNS", "Netlink", "CNI", "CLinux"]),
 
         // The `trellis` command.
         .executableTarget(name: "Trellis", dependencies: [
-            "APIServer", "KubeClient", "Controllers", "Kubelet", "ClusterDNS", "ServiceProxy", "Policy", "Telemetry",
+            "APIServer", "KubeClient", "Controllers", "Kubelet", "Routing", "ClusterDNS", "ServiceProxy", "Policy", "Telemetry",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -109,6 +113,7 @@ let package = Package(
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", "APIServer", "Store", "TestSupport"]),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "KubeAPI", "NetAddr"]),
         .testTarget(name: "KubeletTests", dependencies: ["Kubelet", "KubeAPI", "NetAddr", "NetNS", "Netlink", "TestSupport"]),
+        .testTarget(name: "RoutingTests", dependencies: ["Routing", "KubeAPI", "NetAddr", "NetNS", "Netlink", "TestSupport"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TestSupport"]),
         .testTarget(name: "ClusterDNSTests", dependencies: ["ClusterDNS", "DNSWire", "KubeAPI", "NetAddr", "TestSupport"]),
         .testTarget(name: "ServiceProxyTests", dependencies: ["ServiceProxy", "KubeAPI", "NetAddr", "NetNS", "Netlink", "NFTables", "TestSupport"]),
