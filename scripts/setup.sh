@@ -56,3 +56,9 @@ if ! command -v kubernetes-validate >/dev/null 2>&1 && command -v pip3 >/dev/nul
   pip3 install -q kubernetes-validate==1.37.0 >/dev/null 2>&1 \
     || echo "setup: could not install kubernetes-validate; the schema test will skip" >&2
 fi
+
+# The official Kubernetes Python client: an API server test lists and watches through it.
+if ! python3 -c 'import kubernetes' >/dev/null 2>&1; then
+  pip3 install -q kubernetes==37.0.2 >/dev/null 2>&1 \
+    || { echo "setup: could not install the kubernetes Python client (pip3 install kubernetes)" >&2; exit 1; }
+fi
