@@ -41,7 +41,12 @@ let package = Package(
         .target(name: "KubeAPI", dependencies: ["NetAddr"]),
 
         // API server storage: revisioned objects with watch, SQLite (WAL) by default.
-        .target(name: "Store", dependencies: ["CSQLite"]),
+        .target(name: "Store", dependencies: [
+            "CSQLite",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
 
         // DNS wire format (RFC 1035, EDNS0): pure, allocation-light, never crashes on input.
         .target(name: "DNSWire"),

@@ -14,6 +14,8 @@ packages=(
   # scripting helpers used by tests and the demo; curl drives the API server tests, openssl
   # makes test certificates and python3 runs the tests' TLS relay
   jq netcat-openbsd bc curl openssl python3
+  # real etcd: the API server's etcd backend is tested against a 3-member cluster on loopback
+  etcd-server
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -8,12 +8,12 @@ import TestSupport
     let binary = builtProductsDirectory + "/trellis"
 
     /// Starts the command and waits for its kubeconfig; returns the process and the server URL.
-    func start(_ dir: String, listen: String = "127.0.0.1:0") throws -> (BackgroundProcess, String) {
+    func start(_ dir: String, listen: String = "127.0.0.1:0", extra: String = "") throws -> (BackgroundProcess, String) {
         let log = dir + "/apiserver.log"
         // A restart must not be mistaken for ready by the previous run's files (old port).
         try? FileManager.default.removeItem(atPath: log)
         try? FileManager.default.removeItem(atPath: dir + "/admin.kubeconfig")
-        let p = try BackgroundProcess(["sh", "-c", "exec \(binary) apiserver --data-dir \(dir) --listen \(listen) > \(log) 2>&1"])
+        let p = try BackgroundProcess(["sh", "-c", "exec \(binary) apiserver --data-dir \(dir) --listen \(listen) \(extra) > \(log) 2>&1"])
         var url = ""
         let ready = eventually(timeout: 60) {
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
@@ -92,5 +92,31 @@ import TestSupport
         let versions = events.compactMap { Int($0.split(separator: " ").last ?? "") }
         #expect(versions == versions.sorted() && Set(versions).count == versions.count, "versions rise strictly: \(versions)")
         #expect(text().contains("RECONNECT"), "the restart was noticed: \(text())")
+    }
+
+    /// `--etcd-servers` with a 3-member etcd: kubectl works, and keeps working (writes and a
+    /// watch) with one member killed.
+    @Test func servesFromEtcdAndSurvivesALostMember() throws {
+        let etcd = try EtcdCluster(members: 3)
+        defer { etcd.stop() }
+        let dir = try ScratchDirectory()
+        let (server, _) = try start(dir.path, extra: "--etcd-servers " + etcd.clientURLs.joined(separator: ","))
+        defer { server.stop() }
+        let kubectl = ["kubectl", "--kubeconfig", dir.path + "/admin.kubeconfig"]
+        try shell(kubectl + ["create", "namespace", "on-etcd"])
+        let watchOutput = dir.path + "/watch.out"
+        let watch = try BackgroundProcess(["sh", "-c", "exec \(kubectl.joined(separator: " ")) get configmaps -n on-etcd -w -o name > \(watchOutput) 2>&1"])
+        defer { watch.stop() }
+        try shell(kubectl + ["create", "configmap", "one", "-n", "on-etcd"])
+        etcd.kill(0)
+        try shell(kubectl + ["create", "configmap", "two", "-n", "on-etcd"])
+        try shell(kubectl + ["delete", "configmap", "one", "-n", "on-etcd"])
+        let text = { (try? String(contentsOfFile: watchOutput, encoding: .utf8)) ?? "" }
+        // Added one, added two, deleted one (`-o name` prints only names).
+        #expect(eventually(timeout: 30) { text().split(separator: "\n").count >= 3 }, "\(text())")
+        #expect(text().split(separator: "\n").map(String.init) == ["configmap/one", "configmap/two", "configmap/one"])
+        #expect(try shell(kubectl + ["get", "configmaps", "-n", "on-etcd", "-o", "name"]).stdout.contains("configmap/two"))
+        // Nothing went to SQLite.
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/store.sqlite"))
     }
 }
