@@ -1,0 +1,210 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// One HTTP request as the pool sends it.
+struct HTTPRequest: Sendable {
+    var method: HTTPMethod
+    /// Path and query, already encoded.
+    var uri: String
+    var headers: [(String, String)] = []
+    var body: [UInt8]?
+}
+
+/// A response whose head has arrived; the body streams in chunks.
+struct HTTPStreamingResponse: Sendable {
+    var head: HTTPResponseHead
+    var body: AsyncThrowingStream<ByteBuffer, any Error>
+}
+
+/// HTTP/1.1 keep-alive connections to one server, over TLS when the URL is https.
+///
+/// A request takes an idle connection or opens one; when its response ends cleanly on a
+/// keep-alive connection, the connection goes back to the idle list. A response whose reader
+/// stops early (a cancelled watch) closes its connection.
+final class ConnectionPool: Sendable {
+    private let endpoint: ServerEndpoint
+    private let group: MultiThreadedEventLoopGroup
+    private let tls: NIOSSLContext?
+    private let sniName: String?
+    private let maxIdle: Int
+    private let state = Locked(State())
+
+    private struct State {
+        var idle: [any Channel] = []
+        var all: [ObjectIdentifier: any Channel] = [:]
+        var closed = false
+    }
+
+    init(config: ClientConfig) throws(KubeClientError) {
+        endpoint = try config.endpoint()
+        maxIdle = config.maxIdleConnections
+        if endpoint.tls {
+            do {
+                tls = try NIOSSLContext(configuration: try Self.tlsConfiguration(config))
+            } catch let error as KubeClientError {
+                throw error
+            } catch {
+                throw .config("TLS configuration: \(error)")
+            }
+            let name = config.tlsServerName ?? endpoint.host
+            sniName = Self.isIPAddress(name) ? nil : name
+        } else {
+            tls = nil
+            sniName = nil
+        }
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    }
+
+    static func tlsConfiguration(_ config: ClientConfig) throws -> TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.applicationProtocols = ["http/1.1"]
+        if config.insecureSkipTLSVerify {
+            tls.certificateVerification = .none
+        } else if let ca = config.certificateAuthority {
+            let certificates = try NIOSSLCertificate.fromPEMBytes(ca)
+            guard !certificates.isEmpty else { throw KubeClientError.config("certificate-authority holds no certificate") }
+            tls.trustRoots = .certificates(certificates)
+        }
+        if let cert = config.clientCertificate, let key = config.clientKey {
+            tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(cert).map { .certificate($0) }
+            tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: key, format: .pem))
+        }
+        return tls
+    }
+
+    private static func isIPAddress(_ host: String) -> Bool {
+        var v4 = in_addr(), v6 = in6_addr()
+        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
+    }
+
+    /// Sends `request` and returns once the response head has arrived.
+    ///
+    /// A request that fails before any answer on a reused connection (the server closed it while
+    /// idle) is sent once more on a fresh one.
+    func execute(_ request: HTTPRequest) async throws -> HTTPStreamingResponse {
+        let (channel, reused) = try await acquire()
+        do {
+            return try await send(request, on: channel)
+        } catch KubeClientError.transport(_) where reused {
+            let (fresh, _) = try await acquire(allowIdle: false)
+            return try await send(request, on: fresh)
+        }
+    }
+
+    private func send(_ request: HTTPRequest, on channel: any Channel) async throws -> HTTPStreamingResponse {
+        let head = channel.eventLoop.makePromise(of: HTTPResponseHead.self)
+        let (body, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
+        let completedCleanly = Locked(false)
+        let sink = ResponseSink(head: head, body: continuation, completed: { [weak self] keepAlive in
+            completedCleanly.withLock { $0 = true }
+            self?.release(channel, reusable: keepAlive)
+        })
+        continuation.onTermination = { termination in
+            if case .cancelled = termination, !completedCleanly.current { AbortHandler.abort(channel) }
+        }
+        var headers = HTTPHeaders(request.headers)
+        headers.replaceOrAdd(name: "Host", value: endpoint.hostHeader)
+        if let payload = request.body { headers.replaceOrAdd(name: "Content-Length", value: String(payload.count)) }
+        var requestHead = HTTPRequestHead(version: .http1_1, method: request.method, uri: endpoint.pathPrefix + request.uri)
+        requestHead.headers = headers
+        let payload = request.body
+        try await channel.eventLoop.submit {
+            let handler = try channel.pipeline.syncOperations.handler(type: ResponseHandler.self)
+            handler.start(sink)
+            channel.write(HTTPClientRequestPart.head(requestHead), promise: nil)
+            if let payload {
+                var buffer = channel.allocator.buffer(capacity: payload.count)
+                buffer.writeBytes(payload)
+                channel.write(HTTPClientRequestPart.body(.byteBuffer(buffer)), promise: nil)
+            }
+            let written = channel.eventLoop.makePromise(of: Void.self)
+            let bound = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+            written.futureResult.whenFailure { error in bound.value.fail(.transport("write failed: \(error)")) }
+            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: written)
+        }.get()
+        do {
+            return HTTPStreamingResponse(head: try await head.futureResult.get(), body: body)
+        } catch let error as KubeClientError {
+            throw error
+        } catch {
+            throw KubeClientError.transport(String(describing: error))
+        }
+    }
+
+    /// An idle connection or a new one; `reused` tells which.
+    private func acquire(allowIdle: Bool = true) async throws -> (any Channel, reused: Bool) {
+        let idle: (any Channel)? = try state.withLock { s in
+            if s.closed { throw KubeClientError.shutdown }
+            while allowIdle, let channel = s.idle.popLast() {
+                if channel.isActive { return channel }
+            }
+            return nil
+        }
+        if let idle { return (idle, true) }
+        return (try await connect(), false)
+    }
+
+    private func connect() async throws -> any Channel {
+        let tls = tls, sniName = sniName
+        let bootstrap = ClientBootstrap(group: group)
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(.seconds(10))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AbortHandler())
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: sniName))
+                    }
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(ResponseHandler())
+                }
+            }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.connect(host: endpoint.host, port: endpoint.port).get()
+        } catch {
+            throw KubeClientError.transport("connect to \(endpoint.hostHeader): \(error)")
+        }
+        let id = ObjectIdentifier(channel)
+        let accepted = state.withLock { s -> Bool in
+            if s.closed { return false }
+            s.all[id] = channel
+            return true
+        }
+        guard accepted else {
+            channel.close(promise: nil)
+            throw KubeClientError.shutdown
+        }
+        channel.closeFuture.whenComplete { [weak self] _ in
+            self?.state.withLock { s in
+                s.all[id] = nil
+                s.idle.removeAll { ObjectIdentifier($0) == id }
+            }
+        }
+        return channel
+    }
+
+    private func release(_ channel: any Channel, reusable: Bool) {
+        let keep = reusable && channel.isActive && state.withLock { s -> Bool in
+            guard !s.closed, s.idle.count < maxIdle else { return false }
+            s.idle.append(channel)
+            return true
+        }
+        if !keep { channel.close(promise: nil) }
+    }
+
+    /// Closes every connection (streams in flight fail) and stops the event loop. Idempotent.
+    func shutdown() async {
+        let channels = state.withLock { s -> [any Channel] in
+            s.closed = true
+            s.idle = []
+            return Array(s.all.values)
+        }
+        for channel in channels { AbortHandler.abort(channel) }
+        for channel in channels { try? await channel.closeFuture.get() }
+        try? await group.shutdownGracefully()
+    }
+}

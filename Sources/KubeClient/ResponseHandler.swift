@@ -1,0 +1,86 @@
+import NIOCore
+import NIOHTTP1
+
+/// Where one response goes: its head to a promise, its body chunks to a stream.
+struct ResponseSink: Sendable {
+    let head: EventLoopPromise<HTTPResponseHead>
+    let body: AsyncThrowingStream<ByteBuffer, any Error>.Continuation
+    /// Called once on the event loop when the response ended cleanly; `keepAlive` says whether
+    /// the connection may carry another request.
+    let completed: @Sendable (_ keepAlive: Bool) -> Void
+}
+
+/// The last handler of a client connection: hands the parts of the one response in flight to
+/// its `ResponseSink`, and fails it if the connection breaks first.
+final class ResponseHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+
+    private var sink: ResponseSink?
+    private var keepAlive = true
+    private var sawHead = false
+
+    /// Starts a response; called on the event loop just before the request is written.
+    func start(_ sink: ResponseSink) {
+        self.sink = sink
+        sawHead = false
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let sink else { return }
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            keepAlive = head.isKeepAlive
+            sawHead = true
+            sink.head.succeed(head)
+        case .body(let buffer):
+            sink.body.yield(buffer)
+        case .end:
+            self.sink = nil
+            sink.body.finish()
+            sink.completed(keepAlive)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        fail(KubeClientError.transport("connection closed by the server"))
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        fail(KubeClientError.transport(String(describing: error)))
+        context.close(promise: nil)
+    }
+
+    /// Fails the response in flight, if any.
+    func fail(_ error: KubeClientError) {
+        guard let sink else { return }
+        self.sink = nil
+        if !sawHead { sink.head.fail(error) }
+        sink.body.finish(throwing: error)
+    }
+}
+
+/// The first handler of a client connection, so that `abort()` can close the socket without
+/// the TLS handler's graceful shutdown, which waits (up to its shutdown timeout) for the peer's
+/// close_notify. Used for connections whose reader went away mid-response, and at shutdown.
+final class AbortHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+    private var context: ChannelHandlerContext?
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    /// Closes the socket at once; call on the event loop.
+    func abort() { context?.close(promise: nil) }
+
+    /// Aborts `channel`'s connection from any thread.
+    static func abort(_ channel: any Channel) {
+        channel.eventLoop.execute {
+            if let handler = try? channel.pipeline.syncOperations.handler(type: AbortHandler.self) {
+                handler.abort()
+            } else {
+                channel.close(promise: nil)
+            }
+        }
+    }
+}
