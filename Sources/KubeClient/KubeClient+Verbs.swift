@@ -55,9 +55,11 @@ extension KubeClient {
                                     options: ListOptions = ListOptions()) async throws -> KubeList<T> {
         let path = T.resource.collectionPath(namespace: T.resource.namespaced ? namespace : nil)
         var options = options
+        counters.withLock { $0.lists += 1 }
         var result = try decode(KubeList<T>.self, try await send("GET", path, query: options.query))
         while options.limit != nil, let next = result.metadata.continue, !next.isEmpty {
             options.continueToken = next
+            counters.withLock { $0.lists += 1 }
             let page = try decode(KubeList<T>.self, try await send("GET", path, query: options.query))
             result.items += page.items
             result.metadata = page.metadata

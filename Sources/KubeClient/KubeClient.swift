@@ -10,11 +10,13 @@ public final class KubeClient: Sendable {
     public let config: ClientConfig
     let pool: ConnectionPool
     private let tokens: TokenSource
-    private let counters = Locked(Statistics())
+    let counters = Locked(Statistics())
 
     /// Requests sent so far, for tests and metrics.
     public struct Statistics: Sendable, Equatable {
         public var requests = 0
+        /// LIST calls (each page of a paged list counts once).
+        public var lists = 0
         public var watches = 0
     }
 
