@@ -111,7 +111,7 @@ final class ConnectionPool: Sendable {
         var requestHead = HTTPRequestHead(version: .http1_1, method: request.method, uri: endpoint.pathPrefix + request.uri)
         requestHead.headers = headers
         let payload = request.body
-        try await channel.eventLoop.submit {
+        let submitted = channel.eventLoop.submit {
             let handler = try channel.pipeline.syncOperations.handler(type: ResponseHandler.self)
             handler.start(sink)
             channel.write(HTTPClientRequestPart.head(requestHead), promise: nil)
@@ -122,9 +122,23 @@ final class ConnectionPool: Sendable {
             }
             let written = channel.eventLoop.makePromise(of: Void.self)
             let bound = NIOLoopBound(handler, eventLoop: channel.eventLoop)
-            written.futureResult.whenFailure { error in bound.value.fail(.transport("write failed: \(error)")) }
+            written.futureResult.whenFailure { error in
+                // A failed TLS handshake fails the writes before it reports itself: give its
+                // (more telling) error one turn of the loop to arrive first.
+                channel.eventLoop.execute { bound.value.fail(.transport("write failed: \(error)")) }
+            }
             channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: written)
-        }.get()
+        }
+        do {
+            try await submitted.get()
+        } catch {
+            // The connection went away before the request could start: nothing else will
+            // complete the promise.
+            let failure = KubeClientError.transport("connection closed before the request was sent: \(error)")
+            head.fail(failure)
+            continuation.finish(throwing: failure)
+            throw failure
+        }
         do {
             return HTTPStreamingResponse(head: try await head.futureResult.get(), body: body)
         } catch let error as KubeClientError {
@@ -149,6 +163,7 @@ final class ConnectionPool: Sendable {
 
     private func connect() async throws -> any Channel {
         let tls = tls, sniName = sniName
+        let ready = group.next().makePromise(of: Void.self)
         let bootstrap = ClientBootstrap(group: group)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(10))
@@ -159,14 +174,21 @@ final class ConnectionPool: Sendable {
                         try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: sniName))
                     }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(ResponseHandler())
+                    try channel.pipeline.syncOperations.addHandler(ResponseHandler(ready: ready, tls: tls != nil))
                 }
             }
         let channel: any Channel
         do {
             channel = try await bootstrap.connect(host: endpoint.host, port: endpoint.port).get()
         } catch {
+            ready.fail(error)
             throw KubeClientError.transport("connect to \(endpoint.hostHeader): \(error)")
+        }
+        do {
+            try await ready.futureResult.get()
+        } catch {
+            channel.close(promise: nil)
+            throw error as? KubeClientError ?? KubeClientError.transport("\(endpoint.hostHeader): \(error)")
         }
         let id = ObjectIdentifier(channel)
         let accepted = state.withLock { s -> Bool in

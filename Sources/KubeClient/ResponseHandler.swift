@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import NIOTLS
 
 /// Where one response goes: its head to a promise, its body chunks to a stream.
 struct ResponseSink: Sendable {
@@ -10,14 +11,29 @@ struct ResponseSink: Sendable {
     let completed: @Sendable (_ keepAlive: Bool) -> Void
 }
 
-/// The last handler of a client connection: hands the parts of the one response in flight to
-/// its `ResponseSink`, and fails it if the connection breaks first.
+/// The last handler of a client connection: reports when the connection is ready (its TLS
+/// handshake done), hands the parts of the one response in flight to its `ResponseSink`, and
+/// fails it if the connection breaks first.
 final class ResponseHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
 
+    /// Completed when requests can be sent: at once for plain HTTP, after the handshake for TLS.
+    private var ready: EventLoopPromise<Void>?
     private var sink: ResponseSink?
     private var keepAlive = true
     private var sawHead = false
+
+    init(ready: EventLoopPromise<Void>, tls: Bool) {
+        if tls { self.ready = ready } else { ready.succeed() }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case TLSUserEvent.handshakeCompleted? = event as? TLSUserEvent {
+            ready?.succeed()
+            ready = nil
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
 
     /// Starts a response; called on the event loop just before the request is written.
     func start(_ sink: ResponseSink) {
@@ -42,13 +58,25 @@ final class ResponseHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        failReady(KubeClientError.transport("connection closed during the TLS handshake"))
         fail(KubeClientError.transport("connection closed by the server"))
         context.fireChannelInactive()
     }
 
+    func handlerRemoved(context: ChannelHandlerContext) {
+        failReady(KubeClientError.transport("connection closed during the TLS handshake"))
+        fail(KubeClientError.transport("connection closed"))
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        failReady(KubeClientError.transport("TLS handshake failed: \(error)"))
         fail(KubeClientError.transport(String(describing: error)))
         context.close(promise: nil)
+    }
+
+    private func failReady(_ error: KubeClientError) {
+        ready?.fail(error)
+        ready = nil
     }
 
     /// Fails the response in flight, if any.

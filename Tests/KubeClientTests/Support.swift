@@ -43,7 +43,7 @@ final class ServerFixture: @unchecked Sendable {
     let dir: ScratchDirectory
     let pki: TestPKI
     private(set) var store: SQLiteStore
-    private(set) var server: APIServer
+    private(set) var server: APIServer!
     private(set) var port = 0
     let kubeconfig: String
     var storePath: String { dir.path + "/store.sqlite" }
@@ -52,8 +52,21 @@ final class ServerFixture: @unchecked Sendable {
         dir = try ScratchDirectory()
         pki = try TestPKI(dir: dir.path)
         store = try SQLiteStore(path: dir.path + "/store.sqlite", options: Self.storeOptions)
-        server = Self.makeServer(store: store, port: 0, pki: pki)
-        port = try await server.start()
+        // A port below the ephemeral range, so that no client socket can take it while the
+        // server restarts.
+        var attempt = 0
+        while true {
+            let candidate = Int.random(in: 20000..<32000)
+            server = Self.makeServer(store: store, port: candidate, pki: pki)
+            do {
+                port = try await server.start()
+                break
+            } catch {
+                await server.shutdown()
+                attempt += 1
+                if attempt == 20 { store.close(); throw error }
+            }
+        }
         kubeconfig = dir.path + "/admin.kubeconfig"
         try PrivateFile.write(Kubeconfig.admin(server: "https://127.0.0.1:\(port)", token: BearerToken(Self.adminToken),
                                                certificateAuthority: pki.caPEM), to: kubeconfig)
@@ -82,8 +95,17 @@ final class ServerFixture: @unchecked Sendable {
                                            authenticator: InsecureAdmitAll(), authorizer: InsecureAdmitAll())
             try await changeWhileDown(pipeline, store)
         }
-        server = Self.makeServer(store: store, port: port, pki: pki)
-        _ = try await server.start()
+        for attempt in 1... {
+            server = Self.makeServer(store: store, port: port, pki: pki)
+            do {
+                _ = try await server.start()
+                return
+            } catch {
+                await server.shutdown()
+                if attempt == 20 { throw error }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
     }
 
     func stop() async {
