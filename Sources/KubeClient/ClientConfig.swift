@@ -26,6 +26,8 @@ public struct ClientConfig: Sendable, Equatable {
     /// The namespace of the context (or the pod's), "default" when none is set.
     public var namespace = "default"
     public var userAgent = "trellis/0.1"
+    /// How long a request may take (a watch: until its response starts); nil waits forever.
+    public var requestTimeout: Duration? = .seconds(60)
     /// Largest number of idle keep-alive connections kept per client.
     public var maxIdleConnections = 8
 

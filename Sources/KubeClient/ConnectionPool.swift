@@ -11,6 +11,10 @@ struct HTTPRequest: Sendable {
     var uri: String
     var headers: [(String, String)] = []
     var body: [UInt8]?
+    /// Fails the request when no (whole) response arrived in time.
+    var timeout: Duration?
+    /// Whether `timeout` runs to the end of the body, or only to the head (for a watch).
+    var timeoutCoversBody = true
 }
 
 /// A response whose head has arrived; the body streams in chunks.
@@ -98,10 +102,15 @@ final class ConnectionPool: Sendable {
         let head = channel.eventLoop.makePromise(of: HTTPResponseHead.self)
         let (body, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
         let completedCleanly = Locked(false)
-        let sink = ResponseSink(head: head, body: continuation, completed: { [weak self] keepAlive in
+        var sink = ResponseSink(head: head, body: continuation, completed: { [weak self] keepAlive in
             completedCleanly.withLock { $0 = true }
             self?.release(channel, reusable: keepAlive)
         })
+        if let timeout = request.timeout {
+            let (seconds, attoseconds) = timeout.components
+            sink.timeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+            sink.timeoutCoversBody = request.timeoutCoversBody
+        }
         continuation.onTermination = { termination in
             if case .cancelled = termination, !completedCleanly.current { AbortHandler.abort(channel) }
         }
@@ -111,9 +120,10 @@ final class ConnectionPool: Sendable {
         var requestHead = HTTPRequestHead(version: .http1_1, method: request.method, uri: endpoint.pathPrefix + request.uri)
         requestHead.headers = headers
         let payload = request.body
+        let started = sink
         let submitted = channel.eventLoop.submit {
             let handler = try channel.pipeline.syncOperations.handler(type: ResponseHandler.self)
-            handler.start(sink)
+            handler.start(started)
             channel.write(HTTPClientRequestPart.head(requestHead), promise: nil)
             if let payload {
                 var buffer = channel.allocator.buffer(capacity: payload.count)
@@ -166,6 +176,12 @@ final class ConnectionPool: Sendable {
         let ready = group.next().makePromise(of: Void.self)
         let bootstrap = ClientBootstrap(group: group)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            // A server that vanished without closing (a partition, a dead node) is noticed
+            // within about a minute, also on an idle watch.
+            .channelOption(ChannelOptions.socketOption(.so_keepalive), value: 1)
+            .channelOption(ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_KEEPIDLE)), value: 30)
+            .channelOption(ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_KEEPINTVL)), value: 10)
+            .channelOption(ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_KEEPCNT)), value: 3)
             .connectTimeout(.seconds(10))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

@@ -26,7 +26,7 @@ extension KubeClient {
         let (stream, continuation) = AsyncThrowingStream<WatchEvent<T>, any Error>.makeStream()
         let task = Task {
             do {
-                let response = try await self.open("GET", path, query: q, body: nil)
+                let response = try await self.open("GET", path, query: q, body: nil, timeoutCoversBody: false)
                 let code = Int(response.head.status.code)
                 guard code == 200 else {
                     throw KubeClientError.api(Self.status(code: code, body: try await Self.collect(response.body)))

@@ -37,7 +37,8 @@ public final class KubeClient: Sendable {
     /// `KubeClientError.api` with the server's `Status` (or one made from the HTTP status).
     public func send(_ method: String, _ path: String, query: [(String, String)] = [], body: [UInt8]? = nil,
                      contentType: String = "application/json") async throws -> [UInt8] {
-        let response = try await open(method, path, query: query, body: body, contentType: contentType)
+        let response = try await open(method, path, query: query, body: body, contentType: contentType,
+                                      timeoutCoversBody: true)
         let bytes = try await Self.collect(response.body)
         guard (200..<300).contains(Int(response.head.status.code)) else {
             throw KubeClientError.api(Self.status(code: Int(response.head.status.code), body: bytes))
@@ -47,7 +48,7 @@ public final class KubeClient: Sendable {
 
     /// Sends one request and returns as soon as the head arrives (the body streams).
     func open(_ method: String, _ path: String, query: [(String, String)], body: [UInt8]?,
-              contentType: String = "application/json") async throws -> HTTPStreamingResponse {
+              contentType: String = "application/json", timeoutCoversBody: Bool) async throws -> HTTPStreamingResponse {
         var headers: [(String, String)] = [("Accept", "application/json"), ("User-Agent", config.userAgent)]
         if body != nil { headers.append(("Content-Type", contentType)) }
         if let token = tokens.token { headers.append(("Authorization", "Bearer \(token)")) }
@@ -56,7 +57,8 @@ public final class KubeClient: Sendable {
             $0.requests += 1
             if query.contains(where: { $0.0 == "watch" }) { $0.watches += 1 }
         }
-        return try await pool.execute(HTTPRequest(method: HTTPMethod(rawValue: method), uri: uri, headers: headers, body: body))
+        return try await pool.execute(HTTPRequest(method: HTTPMethod(rawValue: method), uri: uri, headers: headers, body: body,
+                                                  timeout: config.requestTimeout, timeoutCoversBody: timeoutCoversBody))
     }
 
     static func collect(_ body: AsyncThrowingStream<ByteBuffer, any Error>) async throws -> [UInt8] {

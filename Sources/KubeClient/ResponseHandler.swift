@@ -9,6 +9,9 @@ struct ResponseSink: Sendable {
     /// Called once on the event loop when the response ended cleanly; `keepAlive` says whether
     /// the connection may carry another request.
     let completed: @Sendable (_ keepAlive: Bool) -> Void
+    /// How long the response may take: until its end, or only until its head (a watch).
+    var timeout: TimeAmount?
+    var timeoutCoversBody = true
 }
 
 /// The last handler of a client connection: reports when the connection is ready (its TLS
@@ -22,6 +25,8 @@ final class ResponseHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var sink: ResponseSink?
     private var keepAlive = true
     private var sawHead = false
+    private var timer: Scheduled<Void>?
+    private var context: ChannelHandlerContext?
 
     init(ready: EventLoopPromise<Void>, tls: Bool) {
         if tls { self.ready = ready } else { ready.succeed() }
@@ -35,10 +40,24 @@ final class ResponseHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
     /// Starts a response; called on the event loop just before the request is written.
     func start(_ sink: ResponseSink) {
         self.sink = sink
         sawHead = false
+        if let timeout = sink.timeout, let context {
+            timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
+                timer = nil
+                fail(.transport("no response within \(timeout.nanoseconds / 1_000_000) ms"))
+                AbortHandler.abort(context.channel)
+            }
+        }
+    }
+
+    private func cancelTimer() {
+        timer?.cancel()
+        timer = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -47,11 +66,13 @@ final class ResponseHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .head(let head):
             keepAlive = head.isKeepAlive
             sawHead = true
+            if !sink.timeoutCoversBody { cancelTimer() }
             sink.head.succeed(head)
         case .body(let buffer):
             sink.body.yield(buffer)
         case .end:
             self.sink = nil
+            cancelTimer()
             sink.body.finish()
             sink.completed(keepAlive)
         }
@@ -66,6 +87,7 @@ final class ResponseHandler: ChannelInboundHandler, RemovableChannelHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         failReady(KubeClientError.transport("connection closed during the TLS handshake"))
         fail(KubeClientError.transport("connection closed"))
+        self.context = nil
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -83,6 +105,7 @@ final class ResponseHandler: ChannelInboundHandler, RemovableChannelHandler {
     func fail(_ error: KubeClientError) {
         guard let sink else { return }
         self.sink = nil
+        cancelTimer()
         if !sawHead { sink.head.fail(error) }
         sink.body.finish(throwing: error)
     }

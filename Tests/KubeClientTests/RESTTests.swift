@@ -143,3 +143,37 @@ import Testing
         }
     }
 }
+
+/// A listening socket that never answers (connections wait in its backlog).
+private final class SilentListener {
+    let fd: Int32
+    let port: Int
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        listen(fd, 16)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        port = Int(UInt16(bigEndian: addr.sin_port))
+    }
+    deinit { close(fd) }
+}
+
+@Suite(.serialized) struct TimeoutTests {
+    @Test func aServerThatNeverAnswersTimesOut() async throws {
+        let silent = try SilentListener()
+        var config = ClientConfig(server: "http://127.0.0.1:\(silent.port)")
+        config.requestTimeout = .milliseconds(300)
+        let client = try KubeClient(config: config)
+        await #expect { try await client.get(ConfigMap.self, name: "x") } throws: { error in
+            guard case .transport(let message)? = error as? KubeClientError else { return false }
+            return message.contains("no response within 300 ms")
+        }
+        await client.shutdown()
+        withExtendedLifetime(silent) {}
+    }
+}
