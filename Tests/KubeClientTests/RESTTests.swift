@@ -177,3 +177,26 @@ private final class SilentListener {
         withExtendedLifetime(silent) {}
     }
 }
+
+@Suite(.serialized) struct KubectlKubeconfigTests {
+    /// kubectl writes the kubeconfig (YAML, CA embedded); the client reads it and talks to the server.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/kubectl")))
+    func kubeconfigWrittenByKubectl() async throws {
+        try await withServer { fixture, _ in
+            let path = fixture.dir.path + "/kubectl.kubeconfig"
+            let base = ["kubectl", "--kubeconfig", path, "config"]
+            try shell(base + ["set-cluster", "lab", "--server=https://127.0.0.1:\(fixture.port)",
+                              "--certificate-authority=\(fixture.pki.caCertificate)", "--embed-certs=true"])
+            try shell(base + ["set-credentials", "admin", "--token=\(ServerFixture.adminToken)"])
+            try shell(base + ["set-context", "lab", "--cluster=lab", "--user=admin", "--namespace=kube-system"])
+            try shell(base + ["use-context", "lab"])
+            let config = try ClientConfig.resolve(environment: ["KUBECONFIG": path])
+            #expect(config.namespace == "kube-system")
+            let client = try KubeClient(config: config)
+            let created = try await client.create(configMap("from-kubectl-config", namespace: "kube-system"))
+            #expect(created.namespace == "kube-system")
+            #expect(try await client.get(ConfigMap.self, name: "from-kubectl-config").name == "from-kubectl-config")
+            await client.shutdown()
+        }
+    }
+}
