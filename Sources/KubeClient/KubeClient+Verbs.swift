@@ -104,14 +104,17 @@ extension KubeClient {
     }
 
     /// DELETE one object. With `resourceVersion`, only that version is deleted (409 otherwise).
+    /// `gracePeriodSeconds` overrides a pod's grace period (0: remove now, as a kubelet does
+    /// once the pod's containers are gone).
     public func delete<T: KubeObject>(_ type: T.Type, name: String, namespace: String? = nil,
-                                      resourceVersion: String? = nil) async throws {
+                                      resourceVersion: String? = nil, gracePeriodSeconds: Int64? = nil) async throws {
         let path = T.resource.itemPath(name: name, namespace: self.namespace(T.self, namespace))
         var body: [UInt8]?
-        if let resourceVersion {
-            let options: JSONValue = ["apiVersion": "v1", "kind": "DeleteOptions",
-                                      "preconditions": ["resourceVersion": .string(resourceVersion)]]
-            body = [UInt8](KubeJSON.encode(options))
+        if resourceVersion != nil || gracePeriodSeconds != nil {
+            var options: [String: JSONValue] = ["apiVersion": "v1", "kind": "DeleteOptions"]
+            if let resourceVersion { options["preconditions"] = ["resourceVersion": .string(resourceVersion)] }
+            if let gracePeriodSeconds { options["gracePeriodSeconds"] = .int(gracePeriodSeconds) }
+            body = [UInt8](KubeJSON.encode(JSONValue.object(options)))
         }
         _ = try await send("DELETE", path, body: body)
     }
