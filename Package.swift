@@ -83,7 +83,7 @@ let package = Package(
         .target(name: "Policy", dependencies: ["KubeAPI", "NetAddr", "NetNS", "NFTables", "Telemetry"]),
 
         // Control-plane companions: controllers and scheduler as pure reconcilers plus their loops.
-        .target(name: "Controllers", dependencies: ["KubeAPI", "NetAddr"]),
+        .target(name: "Controllers", dependencies: ["KubeAPI", "KubeClient", "NetAddr"]),
 
         // Multi-node pod networking: host-gw, vxlan and BGP route reconciliation (`trellis routing`).
         .target(name: "Routing", dependencies: ["KubeAPI", "NetAddr", "NetNS", "Netlink", "Telemetry",
@@ -117,7 +117,7 @@ let package = Package(
         .testTarget(name: "CLibraryTests", dependencies: ["CBPF", "CIPSet"]),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", "APIServer", "Store", "TestSupport"]),
-        .testTarget(name: "ControllersTests", dependencies: ["Controllers", "KubeAPI", "NetAddr"]),
+        .testTarget(name: "ControllersTests", dependencies: ["Controllers", "KubeAPI", "KubeClient", "NetAddr", "APIServer", "Store", "TestSupport"]),
         .testTarget(name: "KubeletTests", dependencies: ["Kubelet", "KubeAPI", "NetAddr", "NetNS", "Netlink", "TestSupport"]),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "KubeAPI", "NetAddr", "NetNS", "Netlink", "TestSupport"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TestSupport"]),
