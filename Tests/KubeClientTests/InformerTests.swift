@@ -133,6 +133,7 @@ private func serverNames(_ client: KubeClient) async throws -> [String] {
             #expect(informer.cache.get(namespace: "default", name: "b")?.data?["k"] == "new")
             // The 410 made the informer list again; unchanged objects are not reported again.
             #expect(client.statistics.lists == listsBefore + 1)
+            #expect((informer.lastError as? KubeClientError)?.isGone == true)
             #expect(log.count("added c") == 1)
             #expect(!log.contains("updated c"))
 
