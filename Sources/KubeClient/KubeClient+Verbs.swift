@@ -104,14 +104,18 @@ extension KubeClient {
     }
 
     /// DELETE one object. With `resourceVersion`, only that version is deleted (409 otherwise).
+    /// `gracePeriodSeconds` overrides a pod's grace period (0 deletes at once, as
+    /// `kubectl delete --force --grace-period=0`); a pod bound to a node is otherwise only marked
+    /// with a `deletionTimestamp` (a MODIFIED event) until its kubelet confirms.
     public func delete<T: KubeObject>(_ type: T.Type, name: String, namespace: String? = nil,
-                                      resourceVersion: String? = nil) async throws {
+                                      resourceVersion: String? = nil, gracePeriodSeconds: Int64? = nil) async throws {
         let path = T.resource.itemPath(name: name, namespace: self.namespace(T.self, namespace))
         var body: [UInt8]?
-        if let resourceVersion {
-            let options: JSONValue = ["apiVersion": "v1", "kind": "DeleteOptions",
-                                      "preconditions": ["resourceVersion": .string(resourceVersion)]]
-            body = [UInt8](KubeJSON.encode(options))
+        if resourceVersion != nil || gracePeriodSeconds != nil {
+            var options: [String: JSONValue] = ["apiVersion": "v1", "kind": "DeleteOptions"]
+            if let resourceVersion { options["preconditions"] = ["resourceVersion": .string(resourceVersion)] }
+            if let gracePeriodSeconds { options["gracePeriodSeconds"] = .int(gracePeriodSeconds) }
+            body = [UInt8](KubeJSON.encode(JSONValue.object(options)))
         }
         _ = try await send("DELETE", path, body: body)
     }

@@ -63,7 +63,7 @@ private func serverNames(_ client: KubeClient) async throws -> [String] {
             var p3 = try await client.create(pod("p3", node: "n1"))
             p3.metadata.labels = ["app": "web", "v": "2"]
             _ = try await client.update(p3)
-            try await client.delete(Pod.self, name: "p1")
+            try await client.delete(Pod.self, name: "p1", gracePeriodSeconds: 0)
             #expect(await poll { log.contains("deleted p1") })
             #expect(try pods.cache.byIndex("node", "n1").map(\.name) == ["p3"])
             #expect(pods.cache.indexValues("node") == ["n1", "n2"])
