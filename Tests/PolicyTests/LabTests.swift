@@ -73,7 +73,7 @@ private func lines(_ path: String) -> [String] {
             let ns = i == 5 ? "z" : "x", name = "new\(i)"
             let ip = IPAddress("10.244.0.\(100 + i)")!
             let out = lab.dir.path + "/hammer\(i).log", stop = lab.dir.path + "/stop\(i)"
-            let hammer = try BackgroundProcess(["ip", "netns", "exec", lab.pods["y/a"]!.name, "python3",
+            let hammer = try BackgroundProcess(["ip", "netns", "exec", lab.pods["y/a"]!.name, "/usr/bin/python3",
                                                 lab.dir.path + "/hammer.py", "\(ip)", out, stop])
             defer { hammer.stop() }
             usleep(100_000)
@@ -104,7 +104,7 @@ private func lines(_ path: String) -> [String] {
         let lab = try PolicyLab(strict: strict)
         try PolicyLab.write(longClientScript, to: lab.dir.path + "/long.py")
         let out = lab.dir.path + "/long.log", stop = lab.dir.path + "/stop"
-        let client = try BackgroundProcess(["ip", "netns", "exec", lab.pods["y/a"]!.name, "python3",
+        let client = try BackgroundProcess(["ip", "netns", "exec", lab.pods["y/a"]!.name, "/usr/bin/python3",
                                             lab.dir.path + "/long.py", "\(F.ip("x", "a"))", out, stop])
         defer { client.stop() }
         #expect(eventually(timeout: 5) { lines(out).count >= 5 }, "connection never carried traffic")

@@ -69,7 +69,7 @@ final class PolicyLab: @unchecked Sendable {
         try shell(["ip", "-n", pod.name, "route", "add", "default", "via", Fixture.nodeIP])
         pods["\(ns)/\(name)"] = pod
         if serve {
-            servers.append(try BackgroundProcess(["ip", "netns", "exec", pod.name, "python3", dir.path + "/server.py"]))
+            servers.append(try BackgroundProcess(["ip", "netns", "exec", pod.name, "/usr/bin/python3", dir.path + "/server.py"]))
         }
         return pod
     }
@@ -89,7 +89,7 @@ final class PolicyLab: @unchecked Sendable {
         throws -> [String: String]
     {
         let ns: ScratchNamespace = source == "node" ? node : source == "ext" ? ext : pods[source]!
-        var args = ["ip", "netns", "exec", ns.name, "python3", dir.path + "/probe.py", String(timeout)]
+        var args = ["ip", "netns", "exec", ns.name, "/usr/bin/python3", dir.path + "/probe.py", String(timeout)]
         for t in targets { for p in ports { for proto in ["tcp", "udp"] { args.append("\(t):\(p):\(proto)") } } }
         let out = try shell(args).stdout
         var result: [String: String] = [:]
