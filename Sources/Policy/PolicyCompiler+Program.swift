@@ -23,7 +23,7 @@ extension PolicyCompiler {
             let map = d == .ingress ? Self.ingressMap : Self.egressMap
             for ip in pod.ips where ip.isIPv4 {
                 let e = SetElement([.address(ip)], verdict: target)
-                plan.sets[map]!.elements.insert(e)
+                insert(e, into: map)
                 owned.elements.append((e, map))
             }
         }
@@ -32,7 +32,7 @@ extension PolicyCompiler {
 
     mutating func unprogram(_ podKey: String) {
         guard let owned = programmed.removeValue(forKey: podKey) else { return }
-        for (e, map) in owned.elements { plan.sets[map]!.elements.remove(e) }
+        for (e, map) in owned.elements { remove(e, from: map) }
         for c in owned.targets { release(c) }
     }
 
@@ -41,6 +41,7 @@ extension PolicyCompiler {
         let name = contentHash(rules)
         if plan.chains[name] == nil {
             plan.chains[name] = rules
+            changes?.addChain(name)
             chainRefs[name] = 0
             for c in Self.references(rules) { chainRefs[c, default: 0] += 1 }
         }
@@ -52,6 +53,7 @@ extension PolicyCompiler {
         chainRefs[chain, default: 0] -= n
         guard chainRefs[chain]! <= 0, let rules = plan.chains.removeValue(forKey: chain) else { return }
         chainRefs[chain] = nil
+        changes?.removeChain(chain)
         for c in Self.references(rules) { release(c) }
     }
 

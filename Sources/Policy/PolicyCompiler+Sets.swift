@@ -79,14 +79,23 @@ extension PolicyCompiler {
 
     mutating func addPeerElements(_ ref: RuleRef, _ r: PolicyRule, _ pod: PodInfo) {
         let (pods, named) = peerElements(r, ref.direction, pod)
-        if !pods.isEmpty { plan.sets[ref.base + ".pods"]!.elements.formUnion(pods) }
-        if !named.isEmpty { plan.sets[ref.base + ".named"]!.elements.formUnion(named) }
+        for e in pods { insert(e, into: ref.base + ".pods") }
+        for e in named { insert(e, into: ref.base + ".named") }
     }
 
     mutating func removePeerElements(_ ref: RuleRef, _ r: PolicyRule, _ pod: PodInfo) {
         let (pods, named) = peerElements(r, ref.direction, pod)
-        if !pods.isEmpty { plan.sets[ref.base + ".pods"]!.elements.subtract(pods) }
-        if !named.isEmpty { plan.sets[ref.base + ".named"]!.elements.subtract(named) }
+        for e in pods { remove(e, from: ref.base + ".pods") }
+        for e in named { remove(e, from: ref.base + ".named") }
+    }
+
+    /// Element changes go through these two, which keep `changes` current.
+    mutating func insert(_ e: SetElement, into set: String) {
+        if plan.sets[set]!.elements.insert(e).inserted { changes?.insert(e, into: set) }
+    }
+
+    mutating func remove(_ e: SetElement, from set: String) {
+        if plan.sets[set]!.elements.remove(e) != nil { changes?.remove(e, from: set) }
     }
 
     /// The incremental path: a pod's peer-set elements and, for a local pod, its program.

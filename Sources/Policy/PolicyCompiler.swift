@@ -39,6 +39,9 @@ public struct PolicyCompiler: Sendable {
     var chainRefs: [String: Int] = [:]
     /// Every rule with a `.pods` or `.named` set: (set base name, policy key, direction, index).
     var peerSets: [RuleRef] = []
+    var needsRebuild = false
+    /// Changes since the last `takeChanges()`; nil after a recompile (compare whole plans).
+    var changes: PlanChanges? = nil
 
     struct Programmed: Sendable {
         var elements: [(SetElement, String)] = []
@@ -66,9 +69,23 @@ public struct PolicyCompiler: Sendable {
 
     public mutating func replaceState(_ s: ClusterState) { state = s; rebuild() }
 
-    public mutating func update(_ body: (inout ClusterState) -> Void) {
+    /// A namespace or policy change: recompiles, now or (`deferred`) at the next `finish()`,
+    /// so that an informer's initial list of 1,000 policies costs one compile, not 1,000.
+    public mutating func update(deferred: Bool = false, _ body: (inout ClusterState) -> Void) {
         body(&state)
-        rebuild()
+        if deferred { needsRebuild = true } else { rebuild() }
+    }
+
+    /// The incremental changes since the last call, or nil when the plan was recompiled
+    /// since (then only a whole-plan diff is exact). Starts tracking anew.
+    public mutating func takeChanges() -> PlanChanges? {
+        defer { changes = PlanChanges() }
+        return changes
+    }
+
+    /// Runs a deferred recompile, if one is pending.
+    public mutating func finish() {
+        if needsRebuild { rebuild() }
     }
 
     /// A pod added or changed: incremental.
@@ -77,19 +94,21 @@ public struct PolicyCompiler: Sendable {
     mutating func upsert(_ pod: PodInfo) {
         let old = state.pods[pod.key]
         state.upsert(pod)
-        podChanged(old: old, new: pod)
+        if !needsRebuild { podChanged(old: old, new: pod) }
     }
 
     public mutating func deletePod(namespace: String, name: String) {
         let key = "\(namespace)/\(name)"
         guard let old = state.pods[key] else { return }
         state.removePod(key)
-        podChanged(old: old, new: nil)
+        if !needsRebuild { podChanged(old: old, new: nil) }
     }
 
     // MARK: full compile
 
     mutating func rebuild() {
+        needsRebuild = false
+        changes = nil
         plan = PolicyPlan()
         programmed = [:]
         chainRefs = [:]

@@ -48,15 +48,15 @@ public final class PolicyEnforcer: @unchecked Sendable {
     public func deletePod(namespace: String, name: String) throws {
         try change { $0.deletePod(namespace: namespace, name: name) }
     }
-    public func upsert(_ ns: Namespace) throws { try change { $0.update { $0.upsert(ns) } } }
-    public func deleteNamespace(_ name: String) throws { try change { $0.update { $0.deleteNamespace(name) } } }
-    public func upsert(_ np: NetworkPolicy) throws { try change { $0.update { $0.upsert(np) } } }
+    public func upsert(_ ns: Namespace) throws { try change { $0.update(deferred: self.batching > 0) { $0.upsert(ns) } } }
+    public func deleteNamespace(_ name: String) throws { try change { $0.update(deferred: self.batching > 0) { $0.deleteNamespace(name) } } }
+    public func upsert(_ np: NetworkPolicy) throws { try change { $0.update(deferred: self.batching > 0) { $0.upsert(np) } } }
     public func deleteNetworkPolicy(namespace: String, name: String) throws {
-        try change { $0.update { $0.deleteNetworkPolicy(namespace: namespace, name: name) } }
+        try change { $0.update(deferred: self.batching > 0) { $0.deleteNetworkPolicy(namespace: namespace, name: name) } }
     }
-    public func upsert(_ cnp: ClusterNetworkPolicy) throws { try change { $0.update { $0.upsert(cnp) } } }
+    public func upsert(_ cnp: ClusterNetworkPolicy) throws { try change { $0.update(deferred: self.batching > 0) { $0.upsert(cnp) } } }
     public func deleteClusterNetworkPolicy(_ name: String) throws {
-        try change { $0.update { $0.deleteClusterNetworkPolicy(name) } }
+        try change { $0.update(deferred: self.batching > 0) { $0.deleteClusterNetworkPolicy(name) } }
     }
 
     /// Runs `body` (event calls) and applies once at the end.
@@ -86,10 +86,20 @@ public final class PolicyEnforcer: @unchecked Sendable {
 
     private func sync(force: Bool) throws {
         let start = monotonicSeconds()
+        compiler.finish()
         let target = compiler.plan
-        if !force, let applied, applied == target { return }
-        let exists = applied == nil ? try nft.tableExists(PolicyPlan.table) : true
-        let b = target.batch(from: force ? nil : applied, tableExists: exists)
+        let b: Batch
+        if !force, let applied, let changes = compiler.takeChanges() {
+            // Incremental: pod events since the last apply.
+            if changes.isEmpty { return }
+            b = changes.batch(target)
+            _ = applied
+        } else {
+            _ = compiler.takeChanges()
+            if !force, let applied, applied == target { return }
+            let exists = applied == nil ? try nft.tableExists(PolicyPlan.table) : true
+            b = target.batch(from: force ? nil : applied, tableExists: exists)
+        }
         do {
             try nft.apply(b)
             applied = target
