@@ -55,6 +55,11 @@ extension Expression {
             nftnl_expr_set_u32(e, a(NFTNL_EXPR_CT_KEY), key.rawValue)
             nftnl_expr_set_u32(e, a(NFTNL_EXPR_CT_DREG), register.wire)
             return e
+        case let .ctSet(key, register):
+            let e = nftnl_expr_alloc("ct")!
+            nftnl_expr_set_u32(e, a(NFTNL_EXPR_CT_KEY), key.rawValue)
+            nftnl_expr_set_u32(e, a(NFTNL_EXPR_CT_SREG), register.wire)
+            return e
         case .counter:
             return nftnl_expr_alloc("counter")!
         case .masquerade:

@@ -21,6 +21,8 @@ public enum Expression: Hashable, Sendable {
     case verdictMap(set: String, register: Register = .r0)
     /// Loads conntrack metadata into `register`. `nft`: `ct state`, `ct direction`.
     case ct(CtKey, register: Register = .r0)
+    /// Stores `register` into conntrack metadata. `nft`: `ct mark set …`.
+    case ctSet(CtKey, register: Register = .r0)
     /// A packet and byte counter. `nft`: `counter`.
     case counter
     /// Source NAT to the outgoing interface's address. `nft`: `masquerade`.
@@ -150,8 +152,16 @@ public enum CtKey: UInt32, Hashable, Sendable, CustomStringConvertible {
     case state = 0
     /// One byte: 0 original, 1 reply.
     case direction = 1
+    /// The connection's 4-byte mark (host order).
+    case mark = 3
 
-    public var description: String { self == .state ? "state" : "direction" }
+    public var description: String {
+        switch self {
+        case .state: "state"
+        case .direction: "direction"
+        case .mark: "mark"
+        }
+    }
 }
 
 /// Comparison operators. Raw values are `NFT_CMP_*`.
@@ -207,6 +217,7 @@ extension Expression: CustomStringConvertible {
         case let .lookup(set, r, invert): "\(r) \(invert ? "not in" : "in") @\(set)"
         case let .verdictMap(set, r): "\(r) vmap @\(set)"
         case let .ct(k, r): "ct \(k) => \(r)"
+        case let .ctSet(k, r): "ct \(k) <= \(r)"
         case .counter: "counter"
         case .masquerade: "masquerade"
         case let .verdict(v): "\(v)"

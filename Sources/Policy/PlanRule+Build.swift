@@ -45,6 +45,25 @@ extension PlanRule {
     ])
     /// `ct direction reply accept` (strict mode: only replies skip the policy).
     static let reply = make([("ct direction reply", [.ct(.direction), .cmp(.eq, data: [1])]), verdict(.accept)])
+    /// Strict mode's fast path: the connection was allowed under the current policy
+    /// generation (the upper 16 bits of its conntrack mark are in `@gen`).
+    static let currentGeneration = make([
+        ("ct mark & 0xffff0000 @gen", [.ct(.mark), .bitwise(mask: hostOrder(0xffff_0000), xor: hostOrder(0)),
+                                       .lookup(set: "gen")]), verdict(.accept),
+    ])
+
+    /// Marks a new or established connection, in its original direction, with `generation`
+    /// (it passed every policy chain to get here). Replies and related packets never mark.
+    static func markGeneration(_ generation: UInt32) -> PlanRule {
+        make([
+            ("ct direction original", [.ct(.direction), .cmp(.eq, data: [0])]),
+            ("ct state new,established", [.ct(.state), .bitwise(mask: hostOrder(10), xor: hostOrder(0)),
+                                          .cmp(.neq, data: hostOrder(0))]),
+            ("ct mark set ct mark & 0xffff | \(generation << 16)",
+             [.ct(.mark), .bitwise(mask: hostOrder(0xffff), xor: hostOrder(generation << 16)), .ctSet(.mark)]),
+        ])
+    }
+
     /// `ct state related accept` (ICMP errors about an allowed flow).
     static let related = make([
         ("ct state related", [.ct(.state), .bitwise(mask: [4, 0, 0, 0], xor: [0, 0, 0, 0]),
@@ -53,6 +72,9 @@ extension PlanRule {
 }
 
 func be(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xff)] }
+
+/// A 32-bit value in host byte order (conntrack state and mark are host order).
+func hostOrder(_ v: UInt32) -> [UInt8] { withUnsafeBytes(of: v) { Array($0) } }
 
 /// FNV-1a 64: a chain's name from its content.
 func contentHash(_ rules: [PlanRule]) -> String {

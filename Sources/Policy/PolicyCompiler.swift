@@ -12,9 +12,12 @@ import NetAddr
 ///   and `ingress` (hook forward, priority 1). Forward runs after prerouting, so Service DNAT
 ///   has happened and policy sees pod addresses. `accept` ends only its own base chain, so a
 ///   packet passes the egress chain of its source and then the ingress chain of its destination.
-/// - each starts with conntrack: strict mode accepts only replies (`ct direction reply`) and
-///   related packets, so every original-direction packet is checked again and a flow that
-///   becomes denied stops at its next packet; non-strict accepts `established,related`.
+/// - each starts with conntrack. Non-strict accepts `established,related`. Strict mode accepts
+///   replies (`ct direction reply`), related packets, and connections whose conntrack mark
+///   carries the current policy generation; the `mark` chains (after both policy chains) stamp
+///   every connection that passed with the generation, and each apply bumps it. So after any
+///   change every established connection is checked again at its next packet (and stamped or
+///   dropped), while between changes a packet costs one lookup.
 /// - `ip saddr vmap @egress4` / `ip daddr vmap @ingress4`: each programmed local pod's address
 ///   maps to `accept` (no policy applies) or a jump into its program chain.
 /// - fail-closed: any other address in the node's pod CIDRs (`@podcidrs4`) is dropped, so a pod
@@ -122,7 +125,17 @@ public struct PolicyCompiler: Sendable {
         let v4 = podCIDRs.filter { $0.family == .v4 }.map { $0.network }
         plan.sets[cidrs.name] = PlanSet(set: cidrs, elements: Set(mergedRanges(v4.map { ($0, []) }).map { SetElement([$0]) }))
 
-        let conntrack = strict ? [PlanRule.reply, .related] : [.established]
+        let conntrack = strict ? [PlanRule.reply, .related, .currentGeneration] : [.established]
+        if strict {
+            // The generation set and the marking chains' rule change on every apply; the
+            // enforcer writes them (`PolicyEnforcer.generationBatch`), the plan holds the shells.
+            let gen = NFTSet(table: t, name: "gen", key: [.mark])
+            plan.sets[gen.name] = PlanSet(set: gen, elements: [])
+            plan.baseChains["mark"] = BaseChain(type: .filter, hook: .forward, priority: 2)
+            plan.baseChains["mark-host"] = BaseChain(type: .filter, hook: .input, priority: 1)
+            plan.chains["mark"] = []
+            plan.chains["mark-host"] = []
+        }
         func base(_ name: String, _ hook: ChainHook, _ prio: Int32, _ field: AddressField, _ map: String) {
             plan.baseChains[name] = BaseChain(type: .filter, hook: hook, priority: prio)
             let payload: PayloadField = field == .source ? .ipSource : .ipDestination

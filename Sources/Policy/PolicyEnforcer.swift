@@ -23,10 +23,14 @@ public final class PolicyEnforcer: @unchecked Sendable {
     public private(set) var syncCount = 0
     public private(set) var lastSyncSeconds = 0.0
     public private(set) var lastBatchOperations = 0
+    /// Strict mode's policy generation (1…65535), bumped on every apply.
+    public private(set) var generation: UInt32 = 0
+    private let strict: Bool
 
     public init(nodeName: String, podCIDRs: [IPPrefix], strict: Bool = true, nft: any NFTablesOps) {
         compiler = PolicyCompiler(nodeName: nodeName, podCIDRs: podCIDRs, strict: strict)
         self.nft = nft
+        self.strict = strict
     }
 
     /// Installs the table (replacing any left by an earlier run) in one transaction.
@@ -88,7 +92,7 @@ public final class PolicyEnforcer: @unchecked Sendable {
         let start = monotonicSeconds()
         compiler.finish()
         let target = compiler.plan
-        let b: Batch
+        var b: Batch
         if !force, let applied, let changes = compiler.takeChanges() {
             // Incremental: pod events since the last apply.
             if changes.isEmpty { return }
@@ -100,9 +104,12 @@ public final class PolicyEnforcer: @unchecked Sendable {
             let exists = applied == nil ? try nft.tableExists(PolicyPlan.table) : true
             b = target.batch(from: force ? nil : applied, tableExists: exists)
         }
+        let next = generation % 0xffff + 1
+        if strict { b.append(contentsOf: Self.generationBatch(next, previous: generation)) }
         do {
             try nft.apply(b)
             applied = target
+            generation = next
         } catch {
             applied = nil  // unknown kernel state: the next sync replaces the table
             throw error
@@ -110,6 +117,24 @@ public final class PolicyEnforcer: @unchecked Sendable {
         syncCount += 1
         lastBatchOperations = b.operations.count
         lastSyncSeconds = monotonicSeconds() - start
+    }
+}
+
+extension PolicyEnforcer {
+    /// Strict mode: make `generation` current (the `@gen` set) and the one the `mark` chains
+    /// stamp. Established connections marked with an older one are checked again.
+    static func generationBatch(_ generation: UInt32, previous: UInt32) -> Batch {
+        let t = PolicyPlan.table
+        var b = Batch()
+        let gen = NFTSet(table: t, name: "gen", key: [.mark])
+        b.flushSet(gen)
+        b.addElements(gen, [SetElement([.mark(generation << 16)])])
+        for (name, hook, prio) in [("mark", ChainHook.forward, Int32(2)), ("mark-host", .input, 1)] {
+            let c = Chain(table: t, name: name, base: BaseChain(type: .filter, hook: hook, priority: prio))
+            b.flushChain(c)
+            b.addRule(c, PlanRule.markGeneration(generation).expressions)
+        }
+        return b
     }
 }
 

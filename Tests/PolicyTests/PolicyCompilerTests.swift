@@ -116,7 +116,7 @@ private let goldenCNPs: [ClusterNetworkPolicy] = [
     }
     #expect(fake.applyCount == 2)
     try e.upsert(F.pod("y", "d", ip: IPAddress("10.244.0.24")!))
-    #expect(e.lastBatchOperations == 3)
+    #expect(e.lastBatchOperations == 3 + 6)  // + the strict-mode generation bump
     let d = e.explain(F.flow("z/b", "x/a", 80))
     #expect(!d.allowed)
     fake.failApply(errno: ENOMEM)
