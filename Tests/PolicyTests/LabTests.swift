@@ -108,6 +108,12 @@ private func lines(_ path: String) -> [String] {
                                             lab.dir.path + "/long.py", "\(F.ip("x", "a"))", out, stop])
         defer { client.stop() }
         #expect(eventually(timeout: 5) { lines(out).count >= 5 }, "connection never carried traffic")
+        if strict {
+            // The fast path is in use: the connection carries the current generation in its mark.
+            let ct = try lab.node.run(["conntrack", "-L", "-p", "tcp", "--dport", "80"]).stdout
+            let mark = "mark=\(lab.enforcer.generation << 16) "
+            #expect(ct.contains(mark), "\(ct)")
+        }
         let deniedAt = Date().timeIntervalSince1970
         try lab.enforcer.upsert(F.np("x", "deny-in", types: ["Ingress"]))
         usleep(2_000_000)
