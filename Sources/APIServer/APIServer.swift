@@ -21,6 +21,8 @@ public final class APIServer: Sendable {
         /// Serve HTTPS with this certificate chain and key (PEM files); nil serves plain HTTP.
         /// kubectl sends credentials only over TLS.
         public var tls: TLSFiles?
+        /// Service cluster IP ranges and the node port range.
+        public var services = ServiceAllocator.Configuration()
 
         public init(host: String = "127.0.0.1", port: Int = 6443, bookmarkInterval: Duration = .seconds(60),
                     eventLoopThreads: Int = System.coreCount, access: AccessMode = .rbac(tokenFile: TokenFile(entries: []))) {
@@ -59,7 +61,8 @@ public final class APIServer: Sendable {
 
     public init(store: any ObjectStore, configuration: Configuration = Configuration()) {
         self.configuration = configuration
-        let resources = ResourceHandler(store: store, bookmarkInterval: configuration.bookmarkInterval)
+        let resources = ResourceHandler(store: store, bookmarkInterval: configuration.bookmarkInterval,
+                                        services: ServiceAllocator(configuration.services))
         switch configuration.access {
         case .insecureAdmitAll:
             mirrors = []

@@ -85,6 +85,56 @@ enum ObjectLifecycle {
         return object
     }
 
+    /// What a DELETE does to `object`.
+    enum Deletion {
+        /// Remove it from the store.
+        case now
+        /// Already being deleted at least as soon as asked: nothing to write.
+        case unchanged
+        /// Store this version (deletionTimestamp set); a kubelet or a finalizer's owner finishes.
+        case mark(ObjectDocument)
+    }
+
+    /// Graceful deletion and finalizers as kube-apiserver does them: an object with finalizers
+    /// gets a deletionTimestamp and stays until they are gone; a Pod bound to a node and still
+    /// running gets deletionTimestamp = now + grace period (the request's, else its
+    /// `terminationGracePeriodSeconds`, else 30 s) and is removed when its kubelet deletes it
+    /// with grace 0. Unbound and finished pods, and every other kind, go at once.
+    static func deletion(of object: ObjectDocument, resource: ResourceInfo, gracePeriod: Int64?, now: Time = .now()) -> Deletion {
+        let finalizers = object.metadata["finalizers"]?.arrayValue ?? []
+        let alreadyDeleting = object.metadata["deletionTimestamp"] != nil
+        var grace: Int64 = 0
+        if resource.kind == "Pod", resource.group.isEmpty {
+            let bound = !(object.fields["spec"]?["nodeName"]?.stringValue ?? "").isEmpty
+            let phase = object.fields["status"]?["phase"]?.stringValue ?? ""
+            if bound, phase != "Succeeded", phase != "Failed" {
+                var fallback: Int64 = 30
+                if case .int(let n)? = object.fields["spec"]?["terminationGracePeriodSeconds"] { fallback = n }
+                if case .int(let n)? = object.metadata["deletionGracePeriodSeconds"], alreadyDeleting { fallback = n }
+                grace = max(0, gracePeriod ?? fallback)
+            }
+        }
+        if finalizers.isEmpty, grace == 0 { return .now }
+        if alreadyDeleting {
+            // A second DELETE may only shorten the grace period.
+            if case .int(let current)? = object.metadata["deletionGracePeriodSeconds"], grace >= current { return .unchanged }
+        }
+        var marked = object
+        let when = Time(secondsSince1970: now.secondsSince1970 + grace)
+        marked.setMeta("deletionTimestamp", .string(when.description))
+        marked.setMeta("deletionGracePeriodSeconds", .int(grace))
+        if case .int(let generation)? = marked.metadata["generation"] { marked.setMeta("generation", .int(generation + 1)) }
+        return .mark(marked)
+    }
+
+    /// An update that leaves a deleted object with no finalizers and no grace period left
+    /// removes it (the last finalizer's owner finishing the deletion).
+    static func isReadyToRemove(_ object: ObjectDocument) -> Bool {
+        guard object.metadata["deletionTimestamp"] != nil, object.metadata["finalizers"]?.arrayValue?.isEmpty ?? true else { return false }
+        if case .int(let grace)? = object.metadata["deletionGracePeriodSeconds"], grace > 0 { return false }
+        return true
+    }
+
     /// 422 with one cause per problem in the name and labels.
     static func validate(_ object: ObjectDocument, _ info: ResourceInfo) throws(Status) {
         var causes: [StatusCause] = []

@@ -9,14 +9,18 @@ extension ResourceHandler {
            try store.get(key: key(Namespace.resource, nil, namespace)) == nil {
             throw Status.notFound(Namespace.resource, name: namespace)
         }
-        let object = try ObjectLifecycle.prepareCreate(body, target: target)
+        if target.resource.namespaced, let namespace = target.namespace { try checkNotTerminating(namespace) }
+        var object = try ObjectLifecycle.prepareCreate(body, target: target)
         let name = object.name ?? ""
+        let admitted = try admitCreate(&object, target)
         do {
             let revision = try await store.create(key: key(target.resource, target.namespace, name), value: object.storageBytes())
+            admitted.committed()
             var created = object
             created.setMeta("resourceVersion", .string(String(revision)))
             return .json(201, created.responseBytes())
         } catch {
+            admitted.abandoned()
             throw Status.from(error, resource: target.resource, name: name)
         }
     }
@@ -30,10 +34,34 @@ extension ResourceHandler {
 
     /// Stores `object` if the stored one is still at `revision`, and returns what a client gets.
     /// An unchanged object is not written (kube-apiserver answers such no-ops without a write).
-    func write(_ object: ObjectDocument, over current: ObjectDocument, at revision: Revision, target: ResourcePath) async throws -> [UInt8] {
-        if object == current { return current.responseBytes() }
-        let newRevision = try await store.update(key: key(target.resource, target.namespace, target.name ?? ""),
+    func write(_ input: ObjectDocument, over current: ObjectDocument, at revision: Revision, target: ResourcePath) async throws -> [UInt8] {
+        var object = input
+        let admitted = try admitUpdate(&object, over: current, target)
+        if object == current {
+            admitted.abandoned()
+            return current.responseBytes()
+        }
+        if ObjectLifecycle.isReadyToRemove(object) {
+            do {
+                try await store.delete(key: key(target.resource, target.namespace, target.name ?? ""), expectedRevision: revision)
+            } catch {
+                admitted.abandoned()
+                throw error
+            }
+            admitted.abandoned()
+            deleted(current, target.resource)
+            if target.resource.namespaced, let namespace = target.namespace { try await finishNamespaceIfEmpty(namespace) }
+            return object.responseBytes()
+        }
+        let newRevision: Revision
+        do {
+            newRevision = try await store.update(key: key(target.resource, target.namespace, target.name ?? ""),
                                                  value: object.storageBytes(), expectedRevision: revision)
+        } catch {
+            admitted.abandoned()
+            throw error
+        }
+        admitted.committed()
         var written = object
         written.setMeta("resourceVersion", .string(String(newRevision)))
         return written.responseBytes()
@@ -91,10 +119,13 @@ extension ResourceHandler {
     }
 
     func delete(_ target: ResourcePath, _ request: APIRequest) async throws -> APIResponse {
-        var preconditions: [String: JSONValue] = [:]
-        if !request.body.isEmpty, let options = try? ObjectDocument(body: request.body) {
-            preconditions = options.fields["preconditions"]?.objectValue ?? [:]
-        }
+        var options: [String: JSONValue] = [:]
+        if !request.body.isEmpty, let document = try? ObjectDocument(body: request.body) { options = document.fields }
+        let preconditions = options["preconditions"]?.objectValue ?? [:]
+        var requestedGrace: Int64?
+        if case .int(let n)? = options["gracePeriodSeconds"] { requestedGrace = n }
+        if let text = request.query["gracePeriodSeconds"], let n = Int64(text) { requestedGrace = n }
+        if let grace = requestedGrace, grace < 0 { requestedGrace = 0 }
         for _ in 0..<8 {
             let (current, revision) = try self.current(target)
             if let uid = preconditions["uid"]?.stringValue, uid != current.meta("uid") {
@@ -104,8 +135,23 @@ extension ResourceHandler {
                 throw Status(code: 409, reason: "Conflict", message: "Precondition failed: ResourceVersion in precondition: \(rv), ResourceVersion in object meta: \(current.resourceVersion ?? "")")
             }
             do {
-                try await store.delete(key: key(target.resource, target.namespace, target.name ?? ""), expectedRevision: revision)
-                return .json(200, current.responseBytes())
+                if isNamespace(target.resource), target.subresource == nil {
+                    return try await deleteNamespace(target, current: current, revision: revision)
+                }
+                switch ObjectLifecycle.deletion(of: current, resource: target.resource, gracePeriod: requestedGrace) {
+                case .now:
+                    try await store.delete(key: key(target.resource, target.namespace, target.name ?? ""), expectedRevision: revision)
+                    deleted(current, target.resource)
+                    if target.resource.namespaced, let namespace = target.namespace { try await finishNamespaceIfEmpty(namespace) }
+                    return .json(200, current.responseBytes())
+                case .unchanged:
+                    return .json(200, current.responseBytes())
+                case .mark(var marked):
+                    let written = try await store.update(key: key(target.resource, target.namespace, target.name ?? ""),
+                                                         value: marked.storageBytes(), expectedRevision: revision)
+                    marked.setMeta("resourceVersion", .string(String(written)))
+                    return .json(200, marked.responseBytes())
+                }
             } catch StoreError.conflict {
                 continue
             }
@@ -121,6 +167,7 @@ extension ResourceHandler {
             let itemKey = key(target.resource, object.namespace, object.name ?? "")
             do {
                 try await store.delete(key: itemKey, expectedRevision: nil)
+                self.deleted(object, target.resource)
                 deleted.append(object.json)
             } catch StoreError.notFound {
                 continue

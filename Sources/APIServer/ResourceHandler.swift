@@ -9,10 +9,13 @@ public struct ResourceHandler: Sendable {
     public let store: any ObjectStore
     /// How often a watch with `allowWatchBookmarks=true` gets a BOOKMARK event.
     public let bookmarkInterval: Duration
+    /// Cluster IPs and node ports of Services.
+    public let services: ServiceAllocator
 
-    public init(store: any ObjectStore, bookmarkInterval: Duration = .seconds(60)) {
+    public init(store: any ObjectStore, bookmarkInterval: Duration = .seconds(60), services: ServiceAllocator = ServiceAllocator()) {
         self.store = store
         self.bookmarkInterval = bookmarkInterval
+        self.services = services
     }
 
     /// Namespaces a fresh cluster has; created at start when missing.
@@ -20,6 +23,11 @@ public struct ResourceHandler: Sendable {
 
     public func handle(_ target: ResourcePath, _ verb: Verb, _ request: APIRequest) async -> APIResponse {
         do {
+            switch target.subresource {
+            case "binding"?: return try await bind(target, request)
+            case "scale"?: return try await scale(target, verb, request)
+            default: break
+            }
             switch verb {
             case .get: return try get(target)
             case .list: return try list(target, request)

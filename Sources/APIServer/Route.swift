@@ -47,7 +47,7 @@ public enum Route: Sendable, Equatable {
 public struct Router: Sendable {
     public let registry: ResourceRegistry
     /// Subresources this server implements; others that the registry lists answer 405.
-    static let servedSubresources: Set<String> = ["status"]
+    static let servedSubresources: Set<String> = ["status", "binding", "scale"]
 
     public init(registry: ResourceRegistry = .builtin) { self.registry = registry }
 
@@ -94,7 +94,9 @@ public struct Router: Sendable {
     }
 
     private func verb(method: String, target: ResourcePath, watch: Bool) -> Verb? {
-        if target.subresource != nil {
+        if let sub = target.subresource {
+            // `pods/binding` (and, in Kubernetes, `pods/eviction`) are POST-only.
+            if sub == "binding" { return method == "POST" ? .create : nil }
             switch method {
             case "GET": return .get
             case "PUT": return .update

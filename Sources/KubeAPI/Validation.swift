@@ -35,6 +35,21 @@ public enum Validation {
         return errors
     }
 
+    /// An IANA service name (a named container or target port): at most 15 lowercase letters,
+    /// digits and '-', at least one letter, no leading, trailing or double '-'.
+    public static func portName(_ value: String) -> [String] {
+        var errors: [String] = []
+        let bytes = Array(value.utf8)
+        if bytes.count > 15 { errors.append(maxLength(15)) }
+        if !bytes.allSatisfy({ isLowerAlnum($0) || $0 == 45 }) {
+            errors.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
+        }
+        if value.contains("--") { errors.append("must not contain consecutive hyphens") }
+        if !bytes.contains(where: { $0 >= 97 && $0 <= 122 }) { errors.append("must contain at least one letter (a-z)") }
+        if bytes.first == 45 || bytes.last == 45 { errors.append("must not begin or end with a hyphen") }
+        return errors
+    }
+
     /// A path segment name (RBAC object names, such as `system:discovery`): not `.` or `..`,
     /// and without `/` or `%` (apimachinery `path.IsValidPathSegmentName`).
     public static func pathSegmentName(_ value: String) -> [String] {

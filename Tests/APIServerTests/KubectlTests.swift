@@ -75,6 +75,10 @@ struct KubectlTests {
         let deployment = try JSONValue(text: try await s.kubectl(["get", "deploy", "web", "-n", "x", "-o", "json"]).stdout)
         #expect(deployment[path: "spec.replicas"] == 3)
         #expect(deployment[path: "metadata.generation"] == 2)
+        // `kubectl scale` goes through the scale subresource.
+        #expect(try await s.kubectl(["scale", "deploy", "web", "-n", "x", "--replicas=5"]).stdout == "deployment.apps/web scaled\n")
+        let scaled = try JSONValue(text: try await s.kubectl(["get", "deploy", "web", "-n", "x", "-o", "json"]).stdout)
+        #expect(scaled[path: "spec.replicas"] == 5)
 
         #expect(try await s.kubectl(["label", "svc", "web", "-n", "x", "tier=front"]).stdout == "service/web labeled\n")
         #expect(try await s.kubectl(["annotate", "svc", "web", "-n", "x", "note=hello"]).stdout == "service/web annotated\n")

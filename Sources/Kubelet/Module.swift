@@ -1,0 +1,2 @@
+/// The kubelet (issue 4): pods as network namespaces.
+enum KubeletModule {}
