@@ -33,6 +33,11 @@ public final class PolicyEnforcer: @unchecked Sendable {
         self.strict = strict
     }
 
+    /// An enforcer on this network namespace's nftables.
+    public convenience init(nodeName: String, podCIDRs: [IPPrefix], strict: Bool = true) throws {
+        self.init(nodeName: nodeName, podCIDRs: podCIDRs, strict: strict, nft: try NFTablesConnection())
+    }
+
     /// Installs the table (replacing any left by an earlier run) in one transaction.
     public func start() throws {
         try lock.with { try sync(force: true) }
