@@ -23,6 +23,8 @@ public final class PolicyEnforcer: @unchecked Sendable {
     public private(set) var syncCount = 0
     public private(set) var lastSyncSeconds = 0.0
     public private(set) var lastBatchOperations = 0
+    /// Of `lastSyncSeconds`, the time the kernel took (`apply` of the batch).
+    public private(set) var lastApplySeconds = 0.0
     /// Strict mode's policy generation (1…65535), bumped on every apply.
     public private(set) var generation: UInt32 = 0
     private let strict: Bool
@@ -111,8 +113,10 @@ public final class PolicyEnforcer: @unchecked Sendable {
         }
         let next = generation % 0xffff + 1
         if strict { b.append(contentsOf: Self.generationBatch(next, previous: generation)) }
+        let applyStart = monotonicSeconds()
         do {
             try nft.apply(b)
+            lastApplySeconds = monotonicSeconds() - applyStart
             applied = target
             generation = next
         } catch {
