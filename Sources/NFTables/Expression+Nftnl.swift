@@ -50,6 +50,16 @@ extension Expression {
             nftnl_expr_set_u32(e, a(NFTNL_EXPR_LOOKUP_DREG), UInt32(NFT_REG_VERDICT.rawValue))
             nftnl_expr_set_str(e, a(NFTNL_EXPR_LOOKUP_SET), set)
             return e
+        case let .ct(key, register):
+            let e = nftnl_expr_alloc("ct")!
+            nftnl_expr_set_u32(e, a(NFTNL_EXPR_CT_KEY), key.rawValue)
+            nftnl_expr_set_u32(e, a(NFTNL_EXPR_CT_DREG), register.wire)
+            return e
+        case let .ctSet(key, register):
+            let e = nftnl_expr_alloc("ct")!
+            nftnl_expr_set_u32(e, a(NFTNL_EXPR_CT_KEY), key.rawValue)
+            nftnl_expr_set_u32(e, a(NFTNL_EXPR_CT_SREG), register.wire)
+            return e
         case .counter:
             return nftnl_expr_alloc("counter")!
         case .masquerade:

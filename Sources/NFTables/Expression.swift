@@ -19,6 +19,10 @@ public enum Expression: Hashable, Sendable {
     case lookup(set: String, register: Register = .r0, invert: Bool = false)
     /// Looks the key up in a verdict map and applies the verdict found. `nft`: `vmap @name`.
     case verdictMap(set: String, register: Register = .r0)
+    /// Loads conntrack metadata into `register`. `nft`: `ct state`, `ct direction`.
+    case ct(CtKey, register: Register = .r0)
+    /// Stores `register` into conntrack metadata. `nft`: `ct mark set …`.
+    case ctSet(CtKey, register: Register = .r0)
     /// A packet and byte counter. `nft`: `counter`.
     case counter
     /// Source NAT to the outgoing interface's address. `nft`: `masquerade`.
@@ -142,6 +146,24 @@ public enum MetaKey: UInt32, Hashable, Sendable {
     }
 }
 
+/// Conntrack keys. Raw values are `NFT_CT_*`.
+public enum CtKey: UInt32, Hashable, Sendable, CustomStringConvertible {
+    /// A 4-byte host-order bitmask: invalid 1, established 2, related 4, new 8, untracked 64.
+    case state = 0
+    /// One byte: 0 original, 1 reply.
+    case direction = 1
+    /// The connection's 4-byte mark (host order).
+    case mark = 3
+
+    public var description: String {
+        switch self {
+        case .state: "state"
+        case .direction: "direction"
+        case .mark: "mark"
+        }
+    }
+}
+
 /// Comparison operators. Raw values are `NFT_CMP_*`.
 public enum CmpOp: UInt32, Hashable, Sendable {
     case eq = 0, neq, lt, lte, gt, gte
@@ -194,6 +216,8 @@ extension Expression: CustomStringConvertible {
         case let .bitwise(r, mask, xor): "\(r) = (\(r) & \(hex(mask))) ^ \(hex(xor))"
         case let .lookup(set, r, invert): "\(r) \(invert ? "not in" : "in") @\(set)"
         case let .verdictMap(set, r): "\(r) vmap @\(set)"
+        case let .ct(k, r): "ct \(k) => \(r)"
+        case let .ctSet(k, r): "ct \(k) <= \(r)"
         case .counter: "counter"
         case .masquerade: "masquerade"
         case let .verdict(v): "\(v)"
