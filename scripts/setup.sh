@@ -14,6 +14,8 @@ packages=(
   # scripting helpers used by tests and the demo; curl drives the API server tests, openssl
   # makes test certificates and python3 runs the tests' TLS relay
   jq netcat-openbsd bc curl openssl python3
+  # cluster DNS: dig drives the DNS tests; dnsperf and NSD are the benchmark's load and reference
+  dnsutils dnsperf nsd
 )
 
 if [ "$(id -u)" -ne 0 ]; then
