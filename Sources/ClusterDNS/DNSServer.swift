@@ -39,6 +39,7 @@ public final class DNSServer: Sendable {
     let tcpConnections = Atomic<Int>(0)
     let sockets = Mutex<[Int32]>([])
     let boundPort = Atomic<UInt16>(0)
+    let lameDuck = Atomic<Bool>(false)
 
     public init(config: Config, zone: ClusterZone, forwarder: Forwarder? = nil, metrics: DNSMetrics? = nil) {
         self.config = config
@@ -81,6 +82,17 @@ public final class DNSServer: Sendable {
         for fd in fds.dropFirst() { Socket.thread { [self] in udpLoop(fd) } }
     }
 
+    /// True from the start of `shutdown` on: report not ready, keep answering.
+    public var isLameDuck: Bool { lameDuck.load(ordering: .relaxed) }
+
+    /// Graceful shutdown: a lame-duck period (still answering while `/ready` says no, so
+    /// load balancers and kube-proxy move clients away), then `stop`. Blocks.
+    public func shutdown(lameDuckMilliseconds: Int) {
+        lameDuck.store(true, ordering: .relaxed)
+        if lameDuckMilliseconds > 0 { usleep(UInt32(lameDuckMilliseconds) * 1000) }
+        stop()
+    }
+
     /// Stops the listeners: threads finish the batch in hand and exit; open TCP
     /// connections end after their current query. Waits up to 2 s for the threads.
     public func stop() {
@@ -111,7 +123,14 @@ public final class DNSServer: Sendable {
                 let p = UnsafePointer(trellis_udp_batch_in(batch, i, &len, &truncated)!)
                 let input = UnsafeBufferPointer(start: p, count: Int(len))
                 let packet = Span(_unsafeElements: input)
-                switch QueryHandler.handle(packet, zone: snap, writer: &writer, framing: .udp, canForward: canForward) {
+                var source: IPAddress? = nil
+                if snap.options.autopath {
+                    var peerLength: UInt32 = 0
+                    let peer = trellis_udp_batch_peer(batch, i, &peerLength)!
+                    source = Socket.ip(ofRaw: peer, length: Int(peerLength))
+                }
+                switch QueryHandler.handle(packet, zone: snap, writer: &writer, framing: .udp, canForward: canForward,
+                                           source: source) {
                 case .reply(let rcode, let type):
                     let out = trellis_udp_batch_out(batch, i)!
                     let count = writer.message.withUnsafeBytes { m in
@@ -132,6 +151,17 @@ public final class DNSServer: Sendable {
                         reply.send(response)
                         if let metrics, let r = response.rcode { metrics.count(type: query.question.type, rcode: r, tcp: false,
                                                                              seconds: (clock.now - received).seconds) }
+                    }
+                case .autopathForward(let original, let base):
+                    var peerLength: UInt32 = 0
+                    let peer = trellis_udp_batch_peer(batch, i, &peerLength)!
+                    let reply = UDPReply(fd: fd, peer: Array(UnsafeRawBufferPointer(start: peer, count: Int(peerLength))),
+                                         limit: original.udpResponseLimit)
+                    let (q, bytes) = ZoneSnapshot.autopathQuery(original, base: base)
+                    forwarder?.forward(q, packet: bytes, udpLimit: 65535) { response in
+                        reply.send(ForwardResponse(bytes: snap.autopathResponse(
+                            original: original, base: base, upstream: response.bytes, limit: original.udpResponseLimit,
+                            framing: .udp)))
                     }
                 case .drop:
                     break
@@ -185,6 +215,10 @@ public final class DNSServer: Sendable {
         var writer = DNSResponseWriter(capacity: 65535)
         var reader = ClusterZone.Reader(zone)
         let clock = ContinuousClock()
+        var ss = sockaddr_storage()
+        var ssLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = withUnsafeMutablePointer(to: &ss) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &ssLength) } }
+        let peer = withUnsafeBytes(of: &ss) { Socket.ip(ofRaw: $0.baseAddress!, length: Int(ssLength)) }
         while !stopping.load(ordering: .relaxed) {
             if have == buffer.count { return }  // cannot happen: a frame is at most 65537 bytes
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + have, $0.count - have, 0) }
@@ -198,7 +232,8 @@ public final class DNSServer: Sendable {
                 let packet = buffer.span.extracting(range)
                 var response: [UInt8]? = nil
                 var rcode: DNSRCode? = nil, qtype = DNSType(0)
-                switch QueryHandler.handle(packet, zone: snap, writer: &writer, framing: .tcp, canForward: forwarder != nil) {
+                switch QueryHandler.handle(packet, zone: snap, writer: &writer, framing: .tcp, canForward: forwarder != nil,
+                                           source: peer) {
                 case .reply(let r, let t):
                     rcode = r; qtype = t
                 case .forward(let query):
@@ -207,6 +242,15 @@ public final class DNSServer: Sendable {
                     rcode = r.rcode
                     let (hi, lo) = DNSTCPFraming.lengthPrefix(r.bytes.count)
                     response = [hi, lo] + r.bytes
+                case .autopathForward(let original, let base):
+                    qtype = original.question.type
+                    let (q, bytes) = ZoneSnapshot.autopathQuery(original, base: base)
+                    let r = forwarder!.resolve(q, packet: bytes, udpLimit: 65535)
+                    let out = snap.autopathResponse(original: original, base: base, upstream: r.bytes, limit: 65535,
+                                                    framing: .udp)
+                    rcode = out.count >= 4 ? DNSRCode(rawValue: UInt16(out[3] & 0xF)) : nil
+                    let (hi, lo) = DNSTCPFraming.lengthPrefix(out.count)
+                    response = [hi, lo] + out
                 case .drop:
                     break
                 }

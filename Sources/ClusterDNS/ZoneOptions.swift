@@ -28,14 +28,17 @@ public struct ZoneOptions: Sendable, Equatable {
     public var endpointNames: EndpointNames
     /// Serve only these namespaces (empty: all).
     public var namespaces: Set<String>
+    /// Server-side search-path expansion for queries from known pods (`ZoneSnapshot.autopath`).
+    public var autopath: Bool
 
     public init(zone: DNSName = "cluster.local.", ttl: UInt32 = 30, pods: PodRecords = .disabled,
-                endpointNames: EndpointNames = .ip, namespaces: Set<String> = []) {
+                endpointNames: EndpointNames = .ip, namespaces: Set<String> = [], autopath: Bool = false) {
         self.zone = zone.lowercased()
         self.ttl = ttl
         self.pods = pods
         self.endpointNames = endpointNames
         self.namespaces = namespaces
+        self.autopath = autopath
     }
 
     func serves(namespace: String) -> Bool { namespaces.isEmpty || namespaces.contains(namespace) }

@@ -34,6 +34,8 @@ extension Trellis {
         var noForward = false
         @Option(name: .long, help: "Forward cache size in entries (0: no cache).")
         var cacheSize = 10_000
+        @Flag(name: .long, help: "Expand the search path server-side for queries from known pods (needs Pod events).")
+        var autopath = false
         @Option(name: .long, help: "Address of /metrics, /health and /ready, HOST:PORT (empty: none).")
         var metricsAddress = "127.0.0.1:9153"
         @Option(name: .long, help: "UDP threads (0: one per core).")
@@ -61,7 +63,8 @@ extension Trellis {
             let metrics = DNSMetrics(registry: registry)
             let options = ZoneOptions(zone: try DNSName(zone), ttl: ttl, pods: ZoneOptions.PodRecords(rawValue: pods)!,
                                       endpointNames: ZoneOptions.EndpointNames(rawValue: endpointNames)!,
-                                      namespaces: Set((namespaces ?? "").split(separator: ",").map(String.init)))
+                                      namespaces: Set((namespaces ?? "").split(separator: ",").map(String.init)),
+                                      autopath: autopath)
             let zone = ClusterZone(options: options) { snap, took in
                 metrics.zoneNames.set(Double(snap.nameCount))
                 metrics.zoneBuildSeconds.observe(Double(took.components.seconds) + Double(took.components.attoseconds) * 1e-18)
@@ -80,12 +83,11 @@ extension Trellis {
                                    zone: zone, forwarder: forwarder, metrics: metrics)
             try server.start()
             forwarder?.start()  // after the server: the loop probe must be able to come back to us
-            let lame = LameDuck()
             var health: HealthServer?
             if !metricsAddress.isEmpty, let colon = metricsAddress.lastIndex(of: ":"), let mport = Int(metricsAddress[metricsAddress.index(after: colon)...]) {
                 let host = String(metricsAddress[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
                 health = try HealthServer(host: host, port: mport, registry: registry,
-                                          ready: { zone.snapshot.synced && !lame.active })
+                                          ready: { zone.snapshot.synced && !server.isLameDuck })
                 log("trellis dns: metrics on http://\(metricsAddress.hasPrefix("[") ? metricsAddress : host + ":" + String(health!.port))/metrics")
             }
             log("trellis dns: serving \(options.zone) on \(listen) port \(server.port) (UDP and TCP)")
@@ -94,17 +96,19 @@ extension Trellis {
                 ClusterZone.releaseFreeMemory()
                 log("trellis dns: loaded \(n) objects from \(fixture); \(zone.snapshot.nameCount) names")
             }
-            let lameDuck = self.lameDuck
+            let lameMilliseconds = Int(lameDuck * 1000)
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                let once = Once()
                 let signals = SignalWatch([SIGTERM, SIGINT]) {
-                    guard lame.begin() else { return }
-                    log("trellis dns: lame duck for \(lameDuck) s")
-                    DispatchQueue.global().asyncAfter(deadline: .now() + lameDuck) { done.resume() }
+                    guard once.first() else { return }
+                    log("trellis dns: lame duck for \(lameMilliseconds) ms")
+                    Thread.detachNewThread {
+                        server.shutdown(lameDuckMilliseconds: lameMilliseconds)
+                        done.resume()
+                    }
                 }
-                _ = signals
-                lame.keep(signals)
+                once.keep(signals)
             }
-            server.stop()
             forwarder?.stop()
             health?.stop()
             log("trellis dns: stopped")
@@ -112,12 +116,11 @@ extension Trellis {
     }
 }
 
-/// The lame-duck flag: after SIGTERM the server stays up but reports not ready.
-final class LameDuck: @unchecked Sendable {
+/// Lets the first signal through and keeps the signal sources alive.
+final class Once: @unchecked Sendable {
     private let lock = NSLock()
-    private var on = false
+    private var fired = false
     private var held: [AnyObject] = []
-    var active: Bool { lock.withLock { on } }
-    func begin() -> Bool { lock.withLock { defer { on = true }; return !on } }
+    func first() -> Bool { lock.withLock { defer { fired = true }; return !fired } }
     func keep(_ o: AnyObject) { lock.withLock { held.append(o) } }
 }
