@@ -40,8 +40,11 @@ extension ClusterZone {
     @discardableResult
     public func load(fixture data: Data) throws -> Int {
         let objects = try Fixture.objects(from: data)
-        update { state in for o in objects { state.upsert(any: o) } }
-        markSynced()
+        // One update, so the whole file costs one rebuild.
+        update { state in
+            for o in objects { state.upsert(any: o) }
+            state.markSynced()
+        }
         flush()
         return objects.count
     }

@@ -51,7 +51,7 @@ import TestSupport
         #expect(reader.refresh() !== first)
     }
 
-    @Test func snapshotOf10kServicesBuilds() {
+    @Test func snapshotOf2000ServicesHasEveryName() {
         var state = ClusterState()
         for i in 0..<2000 {
             state.upsert(service: SpecFixture.service("s\(i)", clusterIP: "10.100.\(i / 250).\(i % 250)", ports: [("http", "TCP", 80)]))
