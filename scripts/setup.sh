@@ -16,6 +16,8 @@ packages=(
   jq netcat-openbsd bc curl openssl python3
   # real etcd: the API server's etcd backend is tested against a 3-member cluster on loopback
   etcd-server
+  # cluster DNS: dig drives the DNS tests; dnsperf and NSD are the benchmark's load and reference
+  dnsutils dnsperf nsd
 )
 
 if [ "$(id -u)" -ne 0 ]; then
