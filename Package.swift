@@ -41,7 +41,12 @@ let package = Package(
         .target(name: "KubeAPI", dependencies: ["NetAddr"]),
 
         // API server storage: revisioned objects with watch, SQLite (WAL) by default.
-        .target(name: "Store", dependencies: ["CSQLite"]),
+        .target(name: "Store", dependencies: [
+            "CSQLite",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
 
         // DNS wire format (RFC 1035, EDNS0): pure, allocation-light, never crashes on input.
         .target(name: "DNSWire"),
@@ -61,6 +66,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         // Prometheus metrics and health endpoints shared by the daemons.
@@ -77,14 +83,18 @@ let package = Package(
         .target(name: "Policy", dependencies: ["KubeAPI", "NetAddr", "NetNS", "NFTables", "Telemetry"]),
 
         // Control-plane companions: controllers and scheduler as pure reconcilers plus their loops.
-        .target(name: "Controllers", dependencies: ["KubeAPI", "NetAddr"]),
+        .target(name: "Controllers", dependencies: ["KubeAPI", "KubeClient", "NetAddr"]),
 
+        // Multi-node pod networking: host-gw, vxlan and BGP route reconciliation (`trellis routing`).
+        .target(name: "Routing", dependencies: ["KubeAPI", "NetAddr", "NetNS", "Netlink", "Telemetry",
+                                                .product(name: "NIOCore", package: "swift-nio"),
+                                                .product(name: "NIOPosix", package: "swift-nio")]),
         // The kubelet: pods as network namespaces (CNI) running their containers' commands as processes.
         .target(name: "Kubelet", dependencies: ["KubeAPI", "NetAddr", "NetNS", "Netlink", "CNI", "CLinux"]),
 
         // The `trellis` command.
         .executableTarget(name: "Trellis", dependencies: [
-            "APIServer", "KubeClient", "Controllers", "Kubelet", "ClusterDNS", "ServiceProxy", "Policy", "Telemetry",
+            "APIServer", "KubeClient", "Controllers", "Kubelet", "Routing", "ClusterDNS", "ServiceProxy", "Policy", "Telemetry",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -103,12 +113,13 @@ let package = Package(
         .testTarget(name: "PodNetworkTests", dependencies: ["PodNetwork", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
-        .testTarget(name: "APIServerTests", dependencies: ["APIServer", "KubeAPI", "Store", "TestSupport"]),
+        .testTarget(name: "APIServerTests", dependencies: ["APIServer", "KubeAPI", "Store", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CLibraryTests", dependencies: ["CBPF", "CIPSet"]),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", "APIServer", "Store", "TestSupport"]),
-        .testTarget(name: "ControllersTests", dependencies: ["Controllers", "KubeAPI", "NetAddr"]),
+        .testTarget(name: "ControllersTests", dependencies: ["Controllers", "KubeAPI", "KubeClient", "NetAddr", "APIServer", "Store", "TestSupport"]),
         .testTarget(name: "KubeletTests", dependencies: ["Kubelet", "KubeAPI", "NetAddr", "NetNS", "Netlink", "TestSupport"]),
+        .testTarget(name: "RoutingTests", dependencies: ["Routing", "KubeAPI", "NetAddr", "NetNS", "Netlink", "TestSupport"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TestSupport"]),
         .testTarget(name: "ClusterDNSTests", dependencies: ["ClusterDNS", "DNSWire", "KubeAPI", "NetAddr", "TestSupport"]),
         .testTarget(name: "ServiceProxyTests", dependencies: ["ServiceProxy", "KubeAPI", "NetAddr", "NetNS", "Netlink", "NFTables", "TestSupport"]),

@@ -14,6 +14,8 @@ packages=(
   # scripting helpers used by tests and the demo; curl drives the API server tests, openssl
   # makes test certificates and python3 runs the tests' TLS relay
   jq netcat-openbsd bc curl openssl python3
+  # real etcd: the API server's etcd backend is tested against a 3-member cluster on loopback
+  etcd-server
 )
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -55,4 +57,10 @@ fi
 if ! command -v kubernetes-validate >/dev/null 2>&1 && command -v pip3 >/dev/null 2>&1; then
   pip3 install -q kubernetes-validate==1.37.0 >/dev/null 2>&1 \
     || echo "setup: could not install kubernetes-validate; the schema test will skip" >&2
+fi
+
+# The official Kubernetes Python client: an API server test lists and watches through it.
+if ! python3 -c 'import kubernetes' >/dev/null 2>&1; then
+  pip3 install -q kubernetes==37.0.2 >/dev/null 2>&1 \
+    || { echo "setup: could not install the kubernetes Python client (pip3 install kubernetes)" >&2; exit 1; }
 fi

@@ -9,7 +9,7 @@ extension Trellis {
     struct APIServerCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "apiserver",
-            abstract: "Serve the Kubernetes API (HTTPS, bearer tokens, RBAC) from DIR/store.sqlite.",
+            abstract: "Serve the Kubernetes API (HTTPS, bearer tokens, RBAC) from DIR/store.sqlite or etcd.",
             discussion: """
                 On first start, generates a cluster CA and a serving certificate in DIR/pki (openssl CLI) unless \
                 --tls-cert-file/--tls-private-key-file are given, and an admin token (user admin, group \
@@ -36,6 +36,18 @@ extension Trellis {
         @Flag(name: .long, help: "Serve plain HTTP (no TLS). kubectl sends no credentials over plain HTTP.")
         var insecureHTTP = false
 
+        @Option(name: .long, help: "Store in etcd instead of DIR/store.sqlite: comma-separated member URLs (http://HOST:PORT).")
+        var etcdServers: String?
+
+        @Option(name: .long, help: "Key prefix in etcd.")
+        var etcdPrefix: String = "/trellis"
+
+        @Option(name: .long, help: "Service cluster IP range(s): one CIDR, or one IPv4 and one IPv6 CIDR, comma-separated.")
+        var serviceClusterIPRange: String = "10.96.0.0/12"
+
+        @Option(name: .long, help: "Node port range FIRST-LAST.")
+        var serviceNodePortRange: String = "30000-32767"
+
         func validate() throws {
             guard parsedListen != nil else { throw ValidationError("--listen must be HOST:PORT, got \"\(listen)\"") }
             if (tlsCertFile == nil) != (tlsPrivateKeyFile == nil) {
@@ -44,6 +56,13 @@ extension Trellis {
             if insecureHTTP && tlsCertFile != nil {
                 throw ValidationError("--insecure-http and --tls-cert-file exclude each other")
             }
+            do {
+                _ = try ServiceAllocator.Configuration.parse(serviceCIDRs: serviceClusterIPRange, nodePorts: serviceNodePortRange)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            if let etcdServers, etcdServers.split(separator: ",").isEmpty { throw ValidationError("--etcd-servers is empty") }
+            if !etcdPrefix.hasPrefix("/") { throw ValidationError("--etcd-prefix must start with /") }
         }
 
         var parsedListen: (host: String, port: Int)? {
@@ -56,10 +75,21 @@ extension Trellis {
         func run() async throws {
             let (host, port) = parsedListen!
             try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-            let store = try SQLiteStore(path: dataDir + "/store.sqlite")
-            defer { store.close() }
+            let store: any ObjectStore
+            let closeStore: () -> Void
+            if let etcdServers {
+                var options = EtcdStore.Options()
+                options.keyPrefix = etcdPrefix
+                let etcd = try await EtcdStore(endpoints: etcdServers.split(separator: ",").map(String.init), options: options)
+                (store, closeStore) = (etcd, etcd.close)
+            } else {
+                let sqlite = try SQLiteStore(path: dataDir + "/store.sqlite")
+                (store, closeStore) = (sqlite, sqlite.close)
+            }
+            defer { closeStore() }
             let tokenFile = try loadTokens()
             var configuration = APIServer.Configuration(host: host, port: port, access: .rbac(tokenFile: tokenFile))
+            configuration.services = try ServiceAllocator.Configuration.parse(serviceCIDRs: serviceClusterIPRange, nodePorts: serviceNodePortRange)
             var caText: String?
             if let tlsCertFile, let tlsPrivateKeyFile {
                 configuration.tls = .init(certificateChain: tlsCertFile, privateKey: tlsPrivateKeyFile)

@@ -1,0 +1,2 @@
+/// Multi-node pod networking (issue 5).
+enum RoutingModule {}
