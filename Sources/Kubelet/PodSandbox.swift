@@ -12,6 +12,9 @@ import Netlink
 public struct PodSandbox: Sendable {
     public var network: CNINetwork
     public var store: SandboxStore
+    /// The node's pod CIDRs (`spec.podCIDRs`), passed as the `ipRanges` capability so an IPAM
+    /// plugin that declares it allocates from the node's own range.
+    public var podCIDRs: [String] = []
 
     public init(network: CNINetwork, store: SandboxStore) {
         self.network = network
@@ -52,7 +55,7 @@ public struct PodSandbox: Sendable {
         } catch {
             throw KubeletError("set lo up", name, detail: "\(error)")
         }
-        let result = try network.add(attachment(record), runtimeConfig: Self.runtimeConfig(for: pod))
+        let result = try network.add(attachment(record), runtimeConfig: Self.runtimeConfig(for: pod, podCIDRs: podCIDRs))
         do {
             record.cniResult = String(decoding: try result.encoded(as: CNIVersion.latest), as: UTF8.self)
         } catch {
@@ -117,8 +120,12 @@ public struct PodSandbox: Sendable {
     }
 
     /// The `runtimeConfig` capabilities a runtime passes: `portMappings` from the containers'
-    /// `hostPort`s.
-    static func runtimeConfig(for pod: Pod) -> [String: CNI.JSONValue] {
+    /// `hostPort`s, `ipRanges` from the node's pod CIDRs (one range set per CIDR).
+    static func runtimeConfig(for pod: Pod, podCIDRs: [String] = []) -> [String: CNI.JSONValue] {
+        var config: [String: CNI.JSONValue] = [:]
+        if !podCIDRs.isEmpty {
+            config["ipRanges"] = .array(podCIDRs.map { .array([.object(["subnet": .string($0)])]) })
+        }
         var mappings: [CNI.JSONValue] = []
         for container in pod.spec?.containers ?? [] {
             for port in container.ports ?? [] {
@@ -131,6 +138,7 @@ public struct PodSandbox: Sendable {
                 mappings.append(.object(m))
             }
         }
-        return mappings.isEmpty ? [:] : ["portMappings": .array(mappings)]
+        if !mappings.isEmpty { config["portMappings"] = .array(mappings) }
+        return config
     }
 }
