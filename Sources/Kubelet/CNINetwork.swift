@@ -98,8 +98,27 @@ public struct CNINetwork: Sendable {
         }
     }
 
+    /// CNI GC (spec 1.1): every plugin of the chain releases what belongs to attachments not in
+    /// `valid`. Skipped when the list sets `disableGC` or negotiates a version below 1.1.0.
+    /// The plugins' stores must be this node's alone: GC frees whatever is not listed.
+    public func gc(valid: [CNINetwork.Attachment]) throws(KubeletError) {
+        let (_, list) = try loadConfig()
+        let version = list.negotiatedVersion()
+        guard !list.disableGC, let minimum = CNICommand.gc.minimumVersion, CNIVersion.isAtLeast(version, minimum) else { return }
+        let attachments = valid.map { NetworkConfig.GCAttachment(containerID: $0.containerID, ifName: ifName) }
+        let none = Attachment(containerID: "", netnsPath: "", podNamespace: "", podName: "", podUID: "")
+        do {
+            for i in list.plugins.indices {
+                _ = try run(list.type(at: i), .gc, none, list.gcConfig(at: i, validAttachments: attachments).encoded(),
+                            attached: false)
+            }
+        } catch {
+            throw KubeletError("CNI GC \(list.name)", configDirectory, detail: "\(error)")
+        }
+    }
+
     private func run(_ type: String, _ command: CNICommand, _ attachment: Attachment,
-                     _ config: [UInt8]) throws(CNIError) -> CNIResult? {
+                     _ config: [UInt8], attached: Bool = true) throws(CNIError) -> CNIResult? {
         let binary = try CNIExec.find(type: type, in: binDirectories)
         let node = self.node
         let ifName = self.ifName
@@ -108,8 +127,8 @@ public struct CNINetwork: Sendable {
         do {
             outcome = try inNamespace(node) {
                 CNIExec.run(pluginPath: binary, command: command, containerID: attachment.containerID,
-                            netns: attachment.netnsPath, ifName: ifName, args: attachment.args,
-                            path: binDirectories, config: config)
+                            netns: attachment.netnsPath, ifName: attached ? ifName : "",
+                            args: attached ? attachment.args : CNIArgs(), path: binDirectories, config: config)
             }
         } catch {
             throw CNIError(CNIError.invalidEnvironment, "cannot enter the node namespace: \(error)")

@@ -75,6 +75,22 @@ public actor PodManager {
         for record in settings.sandbox.store.list() where !wanted.contains(record.uid) && workers[record.uid] == nil {
             await cleanUp(record)
         }
+        if settings.garbageCollect { await collectGarbage() }
+    }
+
+    /// CNI GC with the attachments of every recorded sandbox as the valid set: frees addresses
+    /// and links of attachments this node no longer knows (a DEL lost in a crash).
+    public func collectGarbage() async {
+        let sandbox = settings.sandbox
+        do {
+            try await offPool {
+                let valid = sandbox.store.list().filter { $0.netnsName != nil }.map(sandbox.attachment)
+                try sandbox.network.gc(valid: valid)
+            }
+        } catch {
+            // Reported, not fatal: a plugin without GC support or a version below 1.1.0.
+            FileHandle.standardError.write(Data("trellis kubelet: \(error)\n".utf8))
+        }
     }
 
     /// Tears down every sandbox recorded under the root directory that no worker owns: what a

@@ -10,6 +10,8 @@ public struct KubeletSettings: Sendable {
     public var backOff: RestartBackOff
     /// Extra variables for every container (the Kubernetes service variables).
     public var environment: @Sendable (Pod) -> [(String, String)]
+    /// Whether `PodManager.resync` runs CNI GC (the CNI stores must be this node's alone).
+    public var garbageCollect = true
 
     public init(sandbox: PodSandbox, hostIPs: [String], backOff: RestartBackOff = RestartBackOff(),
                 environment: @escaping @Sendable (Pod) -> [(String, String)] = { _ in [] }) {

@@ -42,6 +42,10 @@ extension Trellis {
         @Option(name: .long, help: "Seconds to wait for the node's spec.podCIDR before running pods (0: do not wait).")
         var podCIDRTimeout: Int = 30
 
+        @Flag(name: .long, inversion: .prefixedNo,
+              help: "Run CNI GC at start with the recorded sandboxes as the valid attachments (the CNI stores must be this node's alone).")
+        var cniGc = true
+
         @Flag(name: .long, help: "Stop every pod (gracefully) when the kubelet exits.")
         var stopPodsOnExit = false
 
@@ -65,8 +69,9 @@ extension Trellis {
             sandbox.podCIDRs = await agent.waitForPodCIDRs(timeout: podCIDRTimeout)
             let stopPods = stopPodsOnExit
             let configured = sandbox
+            let gc = cniGc
             try await runUntilSignalled {
-                try await agent.run(sandbox: configured)
+                try await agent.run(sandbox: configured, garbageCollect: gc)
             }
             if stopPods { await agent.stopPods() }
             await client.shutdown()
@@ -120,7 +125,7 @@ actor NodeAgent {
 
     /// Watches this node's pods into a `PodManager` and keeps the Lease and Node status fresh,
     /// until cancelled.
-    func run(sandbox: PodSandbox) async throws {
+    func run(sandbox: PodSandbox, garbageCollect: Bool) async throws {
         let factory = SharedInformerFactory(client: client)
         let services = factory.informer(Service.self)
         let pods = SharedInformer<Pod>(client: client, fieldSelector: "spec.nodeName=\(name)")
@@ -130,8 +135,9 @@ actor NodeAgent {
         }
         factory.start()
         try await services.waitForSync()
-        let settings = KubeletSettings(sandbox: sandbox, hostIPs: facts.addresses,
+        var settings = KubeletSettings(sandbox: sandbox, hostIPs: facts.addresses,
                                        environment: { pod in ServiceEnvironment.variables(for: pod, services: services.cache.list()) })
+        settings.garbageCollect = garbageCollect
         let manager = PodManager(settings: settings, handlers: .init(
             statusChanged: { [weak self] pod, status in await self?.writeStatus(pod, status) },
             terminated: { [weak self] pod in await self?.completeDeletion(pod) }))

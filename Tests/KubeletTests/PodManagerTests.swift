@@ -176,6 +176,41 @@ struct PodManagerTests {
         }
     }
 
+    @Test func hostNetworkPodsRunInTheNodeNamespace() async throws {
+        try await withLab { lab in
+            var pod = KubeletLab.pod("host", [KubeletLab.container("c", "readlink /proc/self/ns/net; exec sleep 1000")])
+            pod.spec?.hostNetwork = true
+            await lab.manager.upsert(pod)
+            #expect(await until { lab.statuses.latest(pod)?.container("c")?.state?.running != nil })
+            #expect(lab.statuses.latest(pod)?.podIP == "192.168.77.1")
+            #expect(!NetNS.list().contains(PodSandbox.netnsName(uid: pod.metadata.uid!)))
+            var st = stat()
+            #expect(stat(lab.node.path, &st) == 0)
+            let log = lab.sandbox.store.logPath(uid: pod.metadata.uid!, container: "c", restartCount: 0)
+            #expect(await until { (try? String(contentsOfFile: log, encoding: .utf8)) == "net:[\(st.st_ino)]\n" })
+        }
+    }
+
+    @Test func resyncGarbageCollectsLeakedAttachments() async throws {
+        try await withLab { lab in
+            let pod = KubeletLab.pod("kept", [KubeletLab.container("c", "exec sleep 1000")])
+            await lab.manager.upsert(pod)
+            #expect(await until { lab.statuses.latest(pod)?.container("c")?.state?.running != nil })
+            let ip = try #require(lab.statuses.latest(pod)?.podIP)
+            // A reservation whose DEL was lost.
+            let config = #"{"cniVersion":"1.1.0","name":"tknet","type":"trellis-bridge","ipam":{"type":"trellis-ipam","dataDir":"\#(lab.dir.path)/ipam","ranges":[[{"subnet":"\#(lab.subnet)"}]]}}"#
+            let leak = PluginCall(command: "ADD", containerID: "leaked", netns: lab.node.path, ifName: "eth0",
+                                  args: "IgnoreUnknown=1;IP=10.88.0.200", path: builtProductsDirectory, config: config)
+            #expect(try runPlugin(builtProductsDirectory + "/trellis-ipam", leak, in: lab.node).status == 0)
+            #expect(try !lab.addressIsFree("10.88.0.200"))
+
+            await lab.manager.resync([pod])
+            #expect(try lab.addressIsFree("10.88.0.200"))
+            #expect(try !lab.addressIsFree(ip))
+            #expect(lab.statuses.latest(pod)?.container("c")?.restartCount == 0)
+        }
+    }
+
     func fieldRef(_ name: String, _ path: String) -> EnvVar {
         var v = EnvVar()
         v.name = name
