@@ -65,7 +65,9 @@ actor ContainerRunner {
         var restarts = 0
         while !stopping && !Task.isCancelled {
             let termination = await runOnce()
-            guard let termination, !stopping else { break }
+            if stopping || Task.isCancelled { break }
+            // nil: the container could not be configured; runOnce waited, try again.
+            guard let termination else { continue }
             let restart = context.restartPolicy == "Always"
                 || (context.restartPolicy == "OnFailure" && termination.exitCode != 0)
             guard restart else {
@@ -91,8 +93,8 @@ actor ContainerRunner {
         await publish(finished: true)
     }
 
-    /// One run; its termination, or nil when the container could not be configured and the
-    /// runner was stopped while waiting to retry.
+    /// One run; its termination, or nil when the container could not be configured (after
+    /// waiting a back-off step before the retry).
     private func runOnce() async -> ContainerRuntimeState.Termination? {
         let command: ContainerCommand
         do {

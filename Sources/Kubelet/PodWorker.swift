@@ -67,6 +67,8 @@ actor PodWorker {
     func terminate(grace: Duration) async {
         if let termination { await termination.value; return }
         terminating = true
+        // A set-up waiting out a sandbox back-off stops waiting (it never starts containers now).
+        setUp?.cancel()
         let task = Task { await self.shutDown(grace: grace) }
         termination = task
         await task.value

@@ -211,6 +211,50 @@ struct PodManagerTests {
         }
     }
 
+    @Test func startupProbeGatesAndRestarts() async throws {
+        try await withLab { lab in
+            let marker = lab.dir.path + "/started"
+            var c = KubeletLab.container("app", "exec sleep 1000")
+            var startup = Probe()
+            startup.exec = ExecAction()
+            // Slower than its timeout until the marker exists: a timed-out exec probe fails.
+            startup.exec?.command = ["/bin/sh", "-c", "test -f \(marker) || exec sleep 5"]
+            startup.timeoutSeconds = 1
+            startup.periodSeconds = 1
+            startup.failureThreshold = 2
+            startup.terminationGracePeriodSeconds = 1
+            c.startupProbe = startup
+            let pod = KubeletLab.pod("startup", [c])
+            await lab.manager.upsert(pod)
+            #expect(await until { lab.statuses.latest(pod)?.container("app")?.state?.running != nil })
+            #expect(lab.statuses.latest(pod)?.container("app")?.started == false)
+            #expect(lab.statuses.latest(pod)?.condition("Ready") == "False")
+            #expect(await until { (lab.statuses.latest(pod)?.container("app")?.restartCount ?? 0) >= 1 })
+            _ = FileManager.default.createFile(atPath: marker, contents: nil)
+            #expect(await until { lab.statuses.latest(pod)?.container("app")?.started == true })
+            #expect(await until { lab.statuses.latest(pod)?.condition("Ready") == "True" })
+        }
+    }
+
+    @Test func aMissingProgramIsAConfigErrorUntilItAppears() async throws {
+        try await withLab { lab in
+            let bin = lab.dir.path + "/bin"
+            try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+            var c = Container(name: "app", image: "nginx")
+            c.command = ["no-such-program-here", "1000"]
+            c.env = [EnvVar(name: "PATH", value: "\(bin):/usr/bin:/bin")]
+            let pod = KubeletLab.pod("missing", [c])
+            await lab.manager.upsert(pod)
+            #expect(await until { lab.statuses.latest(pod)?.container("app")?.state?.waiting?.reason == "CreateContainerConfigError" })
+            #expect(lab.statuses.latest(pod)?.phase == "Pending")
+            #expect(lab.statuses.latest(pod)?.container("app")?.state?.waiting?.message?.contains("no-such-program-here") == true)
+            // The runner retries: once the program exists on the container's PATH, it runs.
+            try FileManager.default.createSymbolicLink(atPath: bin + "/no-such-program-here", withDestinationPath: "/bin/sleep")
+            #expect(await until { lab.statuses.latest(pod)?.container("app")?.state?.running != nil })
+            #expect(lab.statuses.latest(pod)?.phase == "Running")
+        }
+    }
+
     func fieldRef(_ name: String, _ path: String) -> EnvVar {
         var v = EnvVar()
         v.name = name
