@@ -53,7 +53,7 @@ let package = Package(
 
         // The embedded API server: Kubernetes REST over HTTP on SwiftNIO.
         .target(name: "APIServer", dependencies: [
-            "KubeAPI", "NetAddr", "Store",
+            "KubeAPI", "NetAddr", "NetNS", "Store",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -12,6 +12,13 @@ public final class ControllerManager: Sendable {
         public var clusterCIDRs: [IPPrefix] = []
         public var nodeMaskSizes: [Int]? = nil
         public var workers = 2
+        /// Node lifecycle: how often nodes are checked, how long without a heartbeat before a
+        /// node is unreachable, and the default eviction timeout of its pods.
+        public var nodeMonitorPeriod: Duration = .seconds(5)
+        public var nodeMonitorGracePeriod: Int64 = 40
+        public var podEvictionTimeout: Int64 = 300
+        /// How often owner references are checked for garbage collection.
+        public var garbageCollectionPeriod: Duration = .seconds(5)
         public init() {}
     }
 
@@ -36,6 +43,7 @@ public final class ControllerManager: Sendable {
         let nodes = factory.informer(Node.self)
         let replicaSets = factory.informer(ReplicaSet.self)
         let deployments = factory.informer(Deployment.self)
+        let leases = factory.informer(Lease.self, namespace: "kube-node-lease")
         factory.start()
         defer { factory.shutdown() }
         try await factory.waitForSync()
@@ -93,6 +101,8 @@ public final class ControllerManager: Sendable {
                 if allocator != nil {
                     group.addTask { await nodeQueue.run(workers: 1) { _ in try await self.syncNodeCIDRs(nodes) } }
                 }
+                group.addTask { await self.monitorNodes(nodes, leases, pods) }
+                group.addTask { await self.collectGarbage(pods, replicaSets, slices, deployments, services) }
             }
         } onCancel: {
             for shutdown in queues { shutdown() }
@@ -182,6 +192,83 @@ public final class ControllerManager: Sendable {
             _ = try await client.patch(Node.self, name: name, patch: ["spec": ["podCIDR": .string(cidrs[0]), "podCIDRs": .array(cidrs.map(JSONValue.string))]])
         }
         if !failures.isEmpty { throw NodeCIDRAllocator.Failure.full(allocator.clusterCIDRs[0]) }
+    }
+
+    /// Node lifecycle every `nodeMonitorPeriod`: conditions and taints of silent nodes, and
+    /// eviction of their pods past their toleration.
+    func monitorNodes(_ nodes: SharedInformer<Node>, _ leases: SharedInformer<Lease>, _ pods: SharedInformer<Pod>) async {
+        let lifecycle = NodeLifecycle(gracePeriod: configuration.nodeMonitorGracePeriod,
+                                      defaultEvictionTimeout: configuration.podEvictionTimeout)
+        var firstSeen: [String: Time] = [:]
+        while !Task.isCancelled {
+            let now = Time.now()
+            let podsByNode = Dictionary(grouping: pods.cache.list().filter { !($0.spec?.nodeName ?? "").isEmpty }) { $0.spec!.nodeName! }
+            for node in nodes.cache.list() {
+                if firstSeen[node.name] == nil { firstSeen[node.name] = now }
+                let decision = lifecycle.decide(node, lease: leases.cache.get(namespace: "kube-node-lease", name: node.name),
+                                                pods: podsByNode[node.name] ?? [], now: now, firstSeen: firstSeen[node.name])
+                if let updated = decision.node {
+                    if updated.spec != node.spec {
+                        _ = try? await client.patch(Node.self, name: node.name, patch: ["spec": ["taints": (try? JSONValue(encoding: updated.spec?.taints ?? [])) ?? .array([])]])
+                    }
+                    if updated.status != node.status, var fresh = try? await client.get(Node.self, name: node.name),
+                       let ready = updated.status?.conditions?.first(where: { $0.type == "Ready" }) {
+                        // Only the Ready condition is ours to write; the kubelet owns the rest.
+                        var status = fresh.status ?? NodeStatus()
+                        status.conditions = (status.conditions ?? []).filter { $0.type != "Ready" } + [ready]
+                        fresh.status = status
+                        _ = try? await client.updateStatus(fresh)
+                    }
+                }
+                for name in decision.evict {
+                    let pod = podsByNode[node.name]?.first { $0.name == name }
+                    try? await client.delete(Pod.self, name: name, namespace: pod?.metadata.namespace)
+                }
+            }
+            try? await Task.sleep(for: configuration.nodeMonitorPeriod)
+        }
+    }
+
+    /// Garbage collection by ownerReferences (background propagation): a Pod, ReplicaSet or
+    /// EndpointSlice whose owners are all gone is deleted, after a live read confirms the owner
+    /// is really gone (the caches may lag a new owner).
+    func collectGarbage(_ pods: SharedInformer<Pod>, _ replicaSets: SharedInformer<ReplicaSet>, _ slices: SharedInformer<EndpointSlice>,
+                        _ deployments: SharedInformer<Deployment>, _ services: SharedInformer<Service>) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: configuration.garbageCollectionPeriod)
+            var known = Set<String>()
+            for d in deployments.cache.list() { if let uid = d.metadata.uid { known.insert(uid) } }
+            for r in replicaSets.cache.list() { if let uid = r.metadata.uid { known.insert(uid) } }
+            for s in services.cache.list() { if let uid = s.metadata.uid { known.insert(uid) } }
+            let handled: Set<String> = ["Deployment", "ReplicaSet", "Service"]
+            func orphaned(_ meta: ObjectMeta) -> [OwnerReference]? {
+                guard let owners = meta.ownerReferences, !owners.isEmpty, owners.allSatisfy({ handled.contains($0.kind) }),
+                      owners.allSatisfy({ !known.contains($0.uid) }), meta.deletionTimestamp == nil else { return nil }
+                return owners
+            }
+            for pod in pods.cache.list() { if let owners = orphaned(pod.metadata) { await collect(pod, owners) } }
+            for rs in replicaSets.cache.list() { if let owners = orphaned(rs.metadata) { await collect(rs, owners) } }
+            for slice in slices.cache.list() { if let owners = orphaned(slice.metadata) { await collect(slice, owners) } }
+        }
+    }
+
+    private func collect<T: KubeObject>(_ object: T, _ owners: [OwnerReference]) async {
+        for owner in owners {
+            do {
+                let uid: String?
+                switch owner.kind {
+                case "Deployment": uid = try await client.get(Deployment.self, name: owner.name, namespace: object.metadata.namespace).metadata.uid
+                case "ReplicaSet": uid = try await client.get(ReplicaSet.self, name: owner.name, namespace: object.metadata.namespace).metadata.uid
+                default: uid = try await client.get(Service.self, name: owner.name, namespace: object.metadata.namespace).metadata.uid
+                }
+                if uid == owner.uid { return }  // the owner exists: the cache lagged
+            } catch let error as KubeClientError where error.isNotFound {
+                continue
+            } catch {
+                return  // cannot tell: leave it for the next pass
+            }
+        }
+        try? await client.delete(T.self, name: object.name, namespace: object.metadata.namespace)
     }
 
     private func ignoringNotFound(_ body: () async throws -> Void) async throws {

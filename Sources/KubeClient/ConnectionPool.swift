@@ -92,7 +92,8 @@ final class ConnectionPool: Sendable {
         let (channel, reused) = try await acquire()
         do {
             return try await send(request, on: channel)
-        } catch KubeClientError.transport(_) where reused {
+        } catch KubeClientError.transport(let message)
+                    where reused && (message.hasPrefix("connection closed") || message.hasPrefix("write failed")) {
             let (fresh, _) = try await acquire(allowIdle: false)
             return try await send(request, on: fresh)
         }

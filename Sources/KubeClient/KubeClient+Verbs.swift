@@ -104,8 +104,9 @@ extension KubeClient {
     }
 
     /// DELETE one object. With `resourceVersion`, only that version is deleted (409 otherwise).
-    /// `gracePeriodSeconds` overrides a pod's grace period (0: remove now, as a kubelet does
-    /// once the pod's containers are gone).
+    /// `gracePeriodSeconds` overrides a pod's grace period (0 deletes at once, as
+    /// `kubectl delete --force --grace-period=0`); a pod bound to a node is otherwise only marked
+    /// with a `deletionTimestamp` (a MODIFIED event) until its kubelet confirms.
     public func delete<T: KubeObject>(_ type: T.Type, name: String, namespace: String? = nil,
                                       resourceVersion: String? = nil, gracePeriodSeconds: Int64? = nil) async throws {
         let path = T.resource.itemPath(name: name, namespace: self.namespace(T.self, namespace))

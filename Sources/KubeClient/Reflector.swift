@@ -20,8 +20,10 @@ struct Reflector<T: KubeObject>: Sendable {
     /// Upper bound of the server-side watch timeout; each watch draws from its upper half.
     var watchTimeoutSeconds = 600
 
-    /// Runs until the task is cancelled. `synced` is called after each successful LIST.
-    func run(emit: @Sendable (() -> [InformerEvent<T>]) -> Void, synced: @Sendable () -> Void) async {
+    /// Runs until the task is cancelled. `synced` is called after each successful LIST,
+    /// `failed` with each error the loop recovers from.
+    func run(emit: @Sendable (() -> [InformerEvent<T>]) -> Void, synced: @Sendable () -> Void,
+             failed: @Sendable (any Error) -> Void = { _ in }) async {
         var backoff = backoff
         var version: String?
         while !Task.isCancelled {
@@ -49,6 +51,7 @@ struct Reflector<T: KubeObject>: Sendable {
                 // pause if it ended without a single event.
                 if !received { try await Task.sleep(for: backoff.next()) }
             } catch let error as KubeClientError where error.isGone {
+                failed(error)
                 version = nil  // relist at once
             } catch is CancellationError {
                 return
@@ -56,6 +59,7 @@ struct Reflector<T: KubeObject>: Sendable {
                 return
             } catch {
                 if Task.isCancelled { return }
+                failed(error)
                 try? await Task.sleep(for: backoff.next())
             }
         }

@@ -19,6 +19,7 @@ public final class SharedInformer<T: KubeObject>: Sendable {
         var nextHandler = 0
         var task: Task<Void, Never>?
         var stopped = false
+        var lastError: (any Error)?
     }
 
     /// An informer of `T` in `namespace` (nil: all namespaces, or a cluster-scoped kind).
@@ -35,7 +36,9 @@ public final class SharedInformer<T: KubeObject>: Sendable {
             let reflector = reflector
             s.task = Task { [weak self] in
                 let informer = self
-                await reflector.run(emit: { change in informer?.dispatch(change) }, synced: { informer?.syncLatch.open() })
+                await reflector.run(emit: { change in informer?.dispatch(change) },
+                                    synced: { informer?.syncLatch.open() },
+                                    failed: { error in informer?.state.withLock { $0.lastError = error } })
             }
         }
     }
@@ -50,6 +53,10 @@ public final class SharedInformer<T: KubeObject>: Sendable {
         task?.cancel()
         for handler in handlers { handler.finish() }
     }
+
+    /// The last error the list/watch loop recovered from (a 410, a broken connection, a 403),
+    /// for health checks and logs; the loop keeps retrying regardless.
+    public var lastError: (any Error)? { state.withLock { $0.lastError } }
 
     /// Whether the first LIST has been stored in the cache.
     public var hasSynced: Bool { syncLatch.isOpen }

@@ -36,6 +36,10 @@ extension Trellis {
         @Flag(name: .long, help: "Serve plain HTTP (no TLS). kubectl sends no credentials over plain HTTP.")
         var insecureHTTP = false
 
+        @Option(name: .customLong("listen-in-netns"),
+                help: "Also listen inside a network namespace: NETNS=HOST:PORT (NETNS a name under /var/run/netns or a path); repeatable.")
+        var listenInNetns: [String] = []
+
         @Option(name: .long, help: "Store in etcd instead of DIR/store.sqlite: comma-separated member URLs (http://HOST:PORT).")
         var etcdServers: String?
 
@@ -62,7 +66,20 @@ extension Trellis {
                 throw ValidationError("\(error)")
             }
             if let etcdServers, etcdServers.split(separator: ",").isEmpty { throw ValidationError("--etcd-servers is empty") }
+            _ = try namespaceListeners()
             if !etcdPrefix.hasPrefix("/") { throw ValidationError("--etcd-prefix must start with /") }
+        }
+
+        func namespaceListeners() throws -> [APIServer.NamespaceListener] {
+            try listenInNetns.map { text in
+                guard let eq = text.firstIndex(of: "="), let colon = text.lastIndex(of: ":"), eq < colon,
+                      let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
+                    throw ValidationError("--listen-in-netns must be NETNS=HOST:PORT, got \"\(text)\"")
+                }
+                let netns = String(text[..<eq])
+                let host = String(text[text.index(after: eq)..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+                return APIServer.NamespaceListener(netnsPath: netns.contains("/") ? netns : "/var/run/netns/" + netns, host: host, port: port)
+            }
         }
 
         var parsedListen: (host: String, port: Int)? {
@@ -90,11 +107,12 @@ extension Trellis {
             let tokenFile = try loadTokens()
             var configuration = APIServer.Configuration(host: host, port: port, access: .rbac(tokenFile: tokenFile))
             configuration.services = try ServiceAllocator.Configuration.parse(serviceCIDRs: serviceClusterIPRange, nodePorts: serviceNodePortRange)
+            configuration.namespaceListeners = try namespaceListeners()
             var caText: String?
             if let tlsCertFile, let tlsPrivateKeyFile {
                 configuration.tls = .init(certificateChain: tlsCertFile, privateKey: tlsPrivateKeyFile)
             } else if !insecureHTTP {
-                let pki = try ClusterPKI.ensure(in: dataDir, host: host)
+                let pki = try ClusterPKI.ensure(in: dataDir, host: host, extraHosts: configuration.namespaceListeners.map(\.host))
                 configuration.tls = .init(certificateChain: pki.serverCertificate, privateKey: pki.serverKey)
                 caText = try String(contentsOfFile: pki.caCertificate, encoding: .utf8)
             }

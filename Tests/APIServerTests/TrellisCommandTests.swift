@@ -119,4 +119,22 @@ import TestSupport
         // Nothing went to SQLite.
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/store.sqlite"))
     }
+
+    /// `--listen-in-netns`: the server also answers inside a network namespace (a lab host
+    /// reaches it without any change to the host's network), with a certificate naming that address.
+    @Test func listensInsideANetworkNamespace() throws {
+        let lab = try ScratchNamespace("tlab")
+        try lab.run(["ip", "link", "set", "lo", "up"])
+        try lab.run(["ip", "addr", "add", "10.99.0.1/32", "dev", "lo"])
+        let dir = try ScratchDirectory()
+        let (server, _) = try start(dir.path, extra: "--listen-in-netns \(lab.path)=10.99.0.1:6443")
+        defer { server.stop() }
+        let inside = try lab.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", dir.path + "/pki/ca.crt",
+                                  "https://10.99.0.1:6443/version"], check: false)
+        #expect(inside.stdout == "200", "\(inside)")
+        // The address exists only in the namespace.
+        let outside = try shell(["curl", "-s", "--max-time", "1", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", dir.path + "/pki/ca.crt",
+                                 "https://10.99.0.1:6443/version"], check: false)
+        #expect(outside.stdout != "200")
+    }
 }

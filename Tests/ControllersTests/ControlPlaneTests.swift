@@ -31,6 +31,16 @@ import TestSupport
         return n
     }
 
+    /// Creates a node and sets its status (retrying when node IPAM wrote it in between).
+    func addReadyNode(_ client: KubeClient, _ name: String) async throws {
+        _ = try await client.create(node(name))
+        for _ in 0..<20 {
+            var current = try await client.get(Node.self, name: name)
+            current.status = node(name).status
+            do { _ = try await client.updateStatus(current); return } catch let error as KubeClientError where error.isConflict { continue }
+        }
+    }
+
     @Test func deploymentBecomesScheduledPodsBehindAnEndpointSlice() async throws {
         let dir = try ScratchDirectory()
         let store = try SQLiteStore(path: dir.path + "/s.sqlite")
@@ -49,11 +59,7 @@ import TestSupport
         } }
         defer { running.cancel() }
 
-        for name in ["n1", "n2"] {
-            var created = try await client.create(node(name))
-            created.status = node(name).status
-            _ = try await client.updateStatus(created)
-        }
+        for name in ["n1", "n2"] { try await addReadyNode(client, name) }
         #expect(await poll { try await client.list(Node.self).items.allSatisfy { ($0.spec?.podCIDRs ?? []).count == 1 } })
         let cidrs = try await client.list(Node.self).items.compactMap { $0.spec?.podCIDR }.sorted()
         #expect(cidrs == ["10.244.0.0/24", "10.244.1.0/24"])
@@ -117,6 +123,100 @@ import TestSupport
             let endpoints = try await client.list(EndpointSlice.self, namespace: "default").items.first { $0.serviceName == "web" }?.endpoints ?? []
             return endpoints.filter { $0.conditions?.ready == true }.count == 1 && endpoints.filter { $0.conditions?.terminating == true }.count == 2
         })
+        // Deleting the Deployment: garbage collection removes its ReplicaSet and pods.
+        try await client.delete(Deployment.self, name: "web", namespace: "default")
+        #expect(await poll { try await client.list(ReplicaSet.self, namespace: "default").items.isEmpty })
+        #expect(await poll {
+            try await client.list(Pod.self, namespace: "default").items.allSatisfy { $0.metadata.deletionTimestamp != nil }
+        })
+        running.cancel()
+        _ = await running.result
+        await client.shutdown()
+        await server.shutdown()
+    }
+
+    /// A node whose heartbeats stop goes Unknown, is tainted, and its pods are evicted and
+    /// recreated on the healthy node (short periods configured for the test).
+    @Test func silentNodeIsTaintedAndItsPodsMove() async throws {
+        let dir = try ScratchDirectory()
+        let store = try SQLiteStore(path: dir.path + "/s.sqlite")
+        defer { store.close() }
+        let server = APIServer(store: store, configuration: .init(host: "127.0.0.1", port: 0, eventLoopThreads: 1, access: .insecureAdmitAll))
+        let port = try await server.start()
+        let client = try KubeClient(config: ClientConfig(server: "http://127.0.0.1:\(port)"))
+        var config = ControllerManager.Configuration()
+        config.nodeMonitorPeriod = .milliseconds(200)
+        config.nodeMonitorGracePeriod = 2
+        config.podEvictionTimeout = 1
+        let manager = try ControllerManager(client: client, configuration: config)
+        let scheduler = Scheduler(client: client)
+        let running = Task { try await withThrowingTaskGroup(of: Void.self) { g in
+            g.addTask { try await manager.run() }
+            g.addTask { try await scheduler.run() }
+            try await g.waitForAll()
+        } }
+        defer { running.cancel() }
+        // Both nodes heartbeat through their Leases; n2 then stops.
+        for name in ["n1", "n2"] { try await addReadyNode(client, name) }
+        let beating = Task {
+            var stopN2At = Date().addingTimeInterval(1_000_000)
+            while !Task.isCancelled {
+                for name in ["n1", "n2"] where name == "n1" || Date() < stopN2At {
+                    var lease = (try? await client.get(Lease.self, name: name, namespace: "kube-node-lease"))
+                        ?? Lease(metadata: ObjectMeta(name: name, namespace: "kube-node-lease"))
+                    var spec = lease.spec ?? Lease.Spec()
+                    spec.holderIdentity = name
+                    spec.renewTime = .now()
+                    lease.spec = spec
+                    if lease.metadata.resourceVersion == nil { _ = try? await client.create(lease) } else { _ = try? await client.update(lease) }
+                }
+                if stopN2At > Date().addingTimeInterval(100_000), (try? await client.list(Pod.self, namespace: "default").items.filter({ $0.spec?.nodeName == "n2" }).count) ?? 0 > 0 {
+                    stopN2At = Date()
+                }
+                try? await Task.sleep(for: .milliseconds(300))
+            }
+        }
+        defer { beating.cancel() }
+        var rs = ReplicaSet(metadata: ObjectMeta(name: "app", namespace: "default"))
+        var spec = ReplicaSet.Spec()
+        spec.replicas = 2
+        spec.selector = LabelSelector(matchLabels: ["app": "x"])
+        var template = PodTemplateSpec()
+        template.metadata = ObjectMeta(labels: ["app": "x"])
+        var podSpec = PodSpec(); var c = Container(); c.name = "c"; podSpec.containers = [c]
+        // Spread the two replicas over the two nodes.
+        var anti = PodAffinity(); var term = PodAffinityTerm()
+        term.labelSelector = LabelSelector(matchLabels: ["app": "x"]); term.topologyKey = "kubernetes.io/hostname"
+        anti.requiredDuringSchedulingIgnoredDuringExecution = [term]
+        var affinity = Affinity(); affinity.podAntiAffinity = anti
+        podSpec.affinity = affinity
+        template.spec = podSpec
+        spec.template = template
+        rs.spec = spec
+        _ = try await client.create(rs)
+        let spread = await poll { Set(try await client.list(Pod.self, namespace: "default").items.compactMap { $0.spec?.nodeName }) == ["n1", "n2"] }
+        if !spread {
+            let pods = (try? await client.list(Pod.self, namespace: "default").items) ?? []
+            let nodes = (try? await client.list(Node.self).items) ?? []
+            Issue.record("pods not spread: \(pods.map { "\($0.name) node=\($0.spec?.nodeName ?? "-") conds=\(String(describing: $0.status?.conditions?.map { "\($0.type)=\($0.status) \($0.message ?? "")" }))" }) nodes: \(nodes.map { "\($0.name) taints=\(String(describing: $0.spec?.taints?.map(\.key))) ready=\(String(describing: $0.status?.conditions?.map(\.status)))" })")
+        }
+        // n2 goes silent: Unknown + taints, then its pod is evicted (deleted gracefully).
+        #expect(await poll {
+            let n2 = try await client.get(Node.self, name: "n2")
+            return n2.status?.conditions?.first { $0.type == "Ready" }?.status == "Unknown"
+                && n2.spec?.taints?.contains { $0.key == NodeLifecycle.unreachable && $0.effect == "NoExecute" } == true
+        })
+        #expect(await poll {
+            try await client.list(Pod.self, namespace: "default").items.contains { $0.spec?.nodeName == "n2" && $0.metadata.deletionTimestamp != nil }
+        })
+        // The replacement cannot go to n2 (tainted) nor share n1 (anti-affinity): it waits, marked Unschedulable.
+        #expect(await poll {
+            try await client.list(Pod.self, namespace: "default").items.contains {
+                ($0.spec?.nodeName ?? "").isEmpty && $0.status?.conditions?.contains { $0.type == "PodScheduled" && $0.reason == "Unschedulable" } == true
+            }
+        })
+        #expect(try await client.get(Node.self, name: "n1").spec?.taints == nil, "the healthy node is untouched")
+        beating.cancel()
         running.cancel()
         _ = await running.result
         await client.shutdown()

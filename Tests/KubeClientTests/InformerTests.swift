@@ -63,7 +63,6 @@ private func serverNames(_ client: KubeClient) async throws -> [String] {
             var p3 = try await client.create(pod("p3", node: "n1"))
             p3.metadata.labels = ["app": "web", "v": "2"]
             _ = try await client.update(p3)
-            // A bound pod is deleted gracefully; grace 0 (the kubelet's final delete) removes it.
             try await client.delete(Pod.self, name: "p1", gracePeriodSeconds: 0)
             #expect(await poll { log.contains("deleted p1") })
             #expect(try pods.cache.byIndex("node", "n1").map(\.name) == ["p3"])
@@ -134,6 +133,7 @@ private func serverNames(_ client: KubeClient) async throws -> [String] {
             #expect(informer.cache.get(namespace: "default", name: "b")?.data?["k"] == "new")
             // The 410 made the informer list again; unchanged objects are not reported again.
             #expect(client.statistics.lists == listsBefore + 1)
+            #expect((informer.lastError as? KubeClientError)?.isGone == true)
             #expect(log.count("added c") == 1)
             #expect(!log.contains("updated c"))
 

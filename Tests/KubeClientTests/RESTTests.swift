@@ -131,15 +131,15 @@ import Testing
         #expect(throws: KubeClientError.self) { try KubeClient(config: config) }
     }
 
-    @Test func bindingIsPostedToThePodSubresource() async throws {
+    @Test func bindingAssignsThePodToANode() async throws {
         try await withServer { _, client in
-            // The embedded server has no pods/binding yet: the request must still reach it and
-            // come back as a typed API error, not a transport failure.
-            do {
-                try await client.bind(pod: "nobody", node: "node-1")
-            } catch let error as KubeClientError {
-                #expect(error.status != nil)
-            }
+            var pod = Pod(metadata: ObjectMeta(name: "pending", namespace: "default"))
+            pod.spec = PodSpec()
+            pod.spec?.containers = [{ var c = Container(); c.name = "c"; c.image = "busybox"; return c }()]
+            _ = try await client.create(pod)
+            try await client.bind(pod: "pending", node: "node-1")
+            #expect(try await client.get(Pod.self, name: "pending").spec?.nodeName == "node-1")
+            await #expect { try await client.bind(pod: "nobody", node: "node-1") } throws: { ($0 as? KubeClientError)?.isNotFound == true }
         }
     }
 }
