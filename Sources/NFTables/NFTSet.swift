@@ -76,12 +76,14 @@ public struct SetFlags: OptionSet, Hashable, Sendable {
     public static let constant = SetFlags(rawValue: 0x2)
     public static let interval = SetFlags(rawValue: 0x4)
     public static let timeout = SetFlags(rawValue: 0x10)
+    /// `NFT_SET_EVAL`: rules may add elements (`update @set { … }`); nft lists it as `dynamic`.
+    public static let dynamic = SetFlags(rawValue: 0x20)
 }
 
 extension SetFlags: CustomStringConvertible {
     /// `constant, interval, timeout`, as `nft` lists them.
     public var description: String {
-        [(SetFlags.constant, "constant"), (.interval, "interval"), (.timeout, "timeout")]
+        [(SetFlags.constant, "constant"), (.interval, "interval"), (.timeout, "timeout"), (.dynamic, "dynamic")]
             .filter { contains($0.0) }.map(\.1).joined(separator: ", ")
     }
 }

@@ -1,0 +1,176 @@
+import Foundation
+import NFTables
+import NetAddr
+
+/// The nftables backend: one table per family (`ip trellis_proxy`, `ip6 trellis_proxy`),
+/// every sync ONE batch for both families.
+///
+/// A full sync deletes and re-creates both tables in the same transaction (removing anything
+/// foreign; established connections keep their conntrack NAT). A partial sync rewrites only
+/// the chains, maps and shared-map elements of Service ports whose rendering changed.
+/// ClientIP affinity state lives in the tables' dynamic sets and so restarts at a full sync.
+public final class NFTablesBackend: ProxyBackend, @unchecked Sendable {
+    private let nft: any NFTablesOps
+    private let lock = NSLock()
+    private var state: [IPFamily: FamilyState] = [:]
+    private var synced = false
+
+    struct FamilyState {
+        var installed: [ServicePortName: ServiceObjects] = [:]
+        /// Who wants each shared-map key; the smallest Service port name wins a conflict.
+        var claims: [SharedKey: [ServicePortName: Verdict]] = [:]
+        var shared: [SharedKey: Verdict] = [:]
+        var node: NodeSets?
+    }
+
+    struct NodeSets: Hashable {
+        var nodePortIPs: [IPAddress], nodeIPs: [IPAddress], clusterCIDRs: [IPPrefix], mark: UInt32
+        init(_ p: ProxyPlan) {
+            nodePortIPs = p.nodePortIPs; nodeIPs = p.nodeIPs; clusterCIDRs = p.clusterCIDRs; mark = p.masqueradeMark
+        }
+    }
+
+    public init(nft: any NFTablesOps) {
+        self.nft = nft
+    }
+
+    public func sync(_ plans: ProxyPlanSet, changed: Set<ServicePortName>?, full: Bool) throws -> SyncStats {
+        try lock.withLock {
+            var phases = Phases()
+            var next = state
+            var stats = SyncStats(full: full || !synced)
+            for family in [IPFamily.v4, .v6] {
+                let plan = plans[family]
+                var fs = next[family] ?? FamilyState()
+                let t = ProxyTable(family)
+                let node = NodeSets(plan)
+                // The masquerade mark and whether cluster CIDRs exist shape every chain.
+                let reshaped = fs.node.map { $0.mark != node.mark || $0.clusterCIDRs.isEmpty != node.clusterCIDRs.isEmpty } ?? true
+                if stats.full || reshaped {
+                    stats.full = true
+                    fs = FamilyState()
+                    phases.prologue += [.addTable(t.table), .deleteTable(t.table), .addTable(t.table)]
+                    phases.prologue.append(contentsOf: t.skeleton(plan).operations)
+                } else if fs.node != node {
+                    phases.prologue.append(contentsOf: t.nodeSets(plan).operations)
+                }
+                fs.node = node
+                let names: [ServicePortName]
+                if stats.full || changed == nil {
+                    names = Array(Set(plan.services.keys).union(fs.installed.keys))
+                } else {
+                    names = Array(changed!)
+                }
+                var touched = Set<SharedKey>()
+                for name in names {
+                    let old = fs.installed[name] ?? ServiceObjects()
+                    let new = plan.services[name].map { ServiceObjects($0, in: t, hasClusterCIDRs: !node.clusterCIDRs.isEmpty) }
+                        ?? ServiceObjects()
+                    if old == new { continue }
+                    stats.servicePortsChanged += 1
+                    phases.diff(old, new, in: t)
+                    for k in old.shared.keys where new.shared[k] == nil { fs.claims[k]?[name] = nil; touched.insert(k) }
+                    for (k, v) in new.shared where old.shared[k] != v { fs.claims[k, default: [:]][name] = v; touched.insert(k) }
+                    fs.installed[name] = new.chains.isEmpty && new.shared.isEmpty ? nil : new
+                }
+                for k in touched {
+                    let want = fs.claims[k]?.min { $0.key < $1.key }?.value
+                    if fs.claims[k]?.isEmpty == true { fs.claims[k] = nil }
+                    let have = fs.shared[k]
+                    if want == have { continue }
+                    let set = t.sharedMap(k.map)
+                    if have != nil { phases.sharedDeletes.append(.deleteElements(set, [SetElement(k.fields)])) }
+                    if let want { phases.sharedAdds.append(.addElements(set, [SetElement(k.fields, verdict: want)])) }
+                    fs.shared[k] = want
+                }
+                next[family] = fs
+            }
+            let batch = phases.batch
+            stats.operations = batch.operations.count
+            if !batch.isEmpty {
+                do { try nft.apply(batch) } catch {
+                    synced = false
+                    throw error
+                }
+            }
+            state = next
+            synced = true
+            return stats
+        }
+    }
+
+    public func cleanup() throws {
+        try lock.withLock {
+            var b = Batch()
+            for f in [IPFamily.v4, .v6] {
+                let t = ProxyTable(f).table
+                if try nft.tableExists(t) { b.deleteTable(t) }
+            }
+            if !b.isEmpty { try nft.apply(b) }
+            state = [:]
+            synced = false
+        }
+    }
+}
+
+/// The operations of one sync, in an order the kernel accepts within one transaction:
+/// new objects first, then shared-map deletions, flushes, rules and elements, shared-map
+/// additions, and last the deletion of sets and chains nothing refers to any more.
+struct Phases {
+    var prologue: [Batch.Operation] = []
+    var adds: [Batch.Operation] = []
+    var sharedDeletes: [Batch.Operation] = []
+    var flushes: [Batch.Operation] = []
+    var fills: [Batch.Operation] = []
+    var sharedAdds: [Batch.Operation] = []
+    var setDeletes: [Batch.Operation] = []
+    var chainDeletes: [Batch.Operation] = []
+
+    var batch: Batch {
+        Batch(prologue + adds + sharedDeletes + flushes + fills + sharedAdds + setDeletes + chainDeletes)
+    }
+
+    mutating func diff(_ old: ServiceObjects, _ new: ServiceObjects, in t: ProxyTable) {
+        for (name, rules) in new.chains {
+            let c = t.chain(name)
+            if let was = old.chains[name] {
+                if was == rules { continue }
+                flushes.append(.flushChain(c))
+            } else {
+                adds.append(.addChain(c))
+            }
+            for r in rules { fills.append(.addRule(Rule(chain: c, expressions: r))) }
+        }
+        for name in old.chains.keys where new.chains[name] == nil {
+            // Flush first: its rules may refer to sets deleted below.
+            flushes.append(.flushChain(t.chain(name)))
+            chainDeletes.append(.deleteChain(t.chain(name)))
+        }
+        for (name, elements) in new.maps {
+            let s = t.makeSet(name, [.mark], verdicts: true)
+            if let was = old.maps[name] {
+                if was == elements { continue }
+                flushes.append(.flushSet(s))
+            } else {
+                adds.append(.addSet(s))
+            }
+            fills.append(.addElements(s, elements))
+        }
+        for name in old.maps.keys where new.maps[name] == nil {
+            setDeletes.append(.deleteSet(t.makeSet(name, [.mark], verdicts: true)))
+        }
+        for (name, timeout) in new.affinitySets where old.affinitySets[name] != timeout {
+            let s = t.makeSet(name, [t.addressType], flags: [.timeout, .dynamic], timeoutMilliseconds: timeout)
+            if let was = old.affinitySets[name] {
+                // A new timeout: re-create after the rules that use it are flushed.
+                flushes.append(.deleteSet(t.makeSet(name, [t.addressType], flags: [.timeout, .dynamic], timeoutMilliseconds: was)))
+                flushes.append(.addSet(s))
+            } else {
+                adds.append(.addSet(s))
+            }
+        }
+        for (name, timeout) in old.affinitySets where new.affinitySets[name] == nil {
+            setDeletes.append(.deleteSet(t.makeSet(name, [t.addressType], flags: [.timeout, .dynamic], timeoutMilliseconds: timeout)))
+        }
+    }
+}
