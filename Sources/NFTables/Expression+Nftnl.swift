@@ -90,6 +90,11 @@ extension Expression {
             // ICMP_PORT_UNREACH = 3; ICMPV6_PORT_UNREACH = 4.
             nftnl_expr_set_u8(e, a(NFTNL_EXPR_REJECT_CODE), family == .v4 ? 3 : 4)
             return e
+        case .rejectTCPReset:
+            let e = nftnl_expr_alloc("reject")!
+            nftnl_expr_set_u32(e, a(NFTNL_EXPR_REJECT_TYPE), UInt32(NFT_REJECT_TCP_RST.rawValue))
+            nftnl_expr_set_u8(e, a(NFTNL_EXPR_REJECT_CODE), 0)
+            return e
         case let .ct(key, register):
             let e = nftnl_expr_alloc("ct")!
             nftnl_expr_set_u32(e, a(NFTNL_EXPR_CT_KEY), key.rawValue)

@@ -37,6 +37,8 @@ public enum Expression: Hashable, Sendable {
     /// Rejects with ICMP (v4) or ICMPv6 port unreachable: the client sees "connection refused".
     /// `nft`: `reject with icmp port-unreachable` (ip) / `icmpv6 port-unreachable` (ip6).
     case rejectPortUnreachable(IPFamily)
+    /// Rejects a TCP packet with a reset. `nft`: `reject with tcp reset`.
+    case rejectTCPReset
     /// Adds the key in `register` to a dynamic set, or refreshes its timeout when present.
     /// `nft`: `update @set { ip saddr timeout 10s }`.
     case dynsetUpdate(set: String, register: Register = .r0, timeoutMilliseconds: UInt64? = nil)
@@ -241,6 +243,7 @@ extension Expression: CustomStringConvertible {
         case let .rejectPortUnreachable(f): "reject with \(f == .v4 ? "icmp" : "icmpv6") port-unreachable"
         case let .dynsetUpdate(set, r, t): "update @\(set) { \(r)" + (t.map { " timeout \($0)ms" } ?? "") + " }"
         case let .ct(k, r): "ct \(k) => \(r)"
+        case .rejectTCPReset: "reject with tcp reset"
         }
     }
 }

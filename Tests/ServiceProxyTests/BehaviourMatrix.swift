@@ -199,7 +199,9 @@ func runMatrix(_ lab: Lab, backend make: (Lab) throws -> any ProxyBackend) throw
                              nodeAddresses: [IPAddress("192.168.0.10")!, IPAddress("172.16.0.1")!, IPAddress("fd00:1::10")!],
                              nodePortAddresses: [IPPrefix("192.168.0.0/24")!, IPPrefix("fd00:1::/64")!],
                              clusterCIDRs: [IPPrefix("10.1.0.0/16")!, IPPrefix("fd00:10::/64")!])
-    for row in matrixRows {
+    // TRELLIS_MATRIX_ROW=<substring> runs only the matching rows (debugging).
+    let only = ProcessInfo.processInfo.environment["TRELLIS_MATRIX_ROW"]
+    for row in matrixRows where only.map({ row.name.contains($0) }) ?? true {
         let backend = try make(lab)
         defer {
             try? backend.cleanup()
@@ -223,6 +225,10 @@ func runMatrix(_ lab: Lab, backend make: (Lab) throws -> any ProxyBackend) throw
                 let lines = try lab.connect(from: spot, proto, host, port, count: count, sourcePort: sport)
                 let why = want.check(lines)
                 #expect(why == nil, "\(row.name) step \(i): \(spot) \(proto) \(host):\(port) should be \(want): \(why ?? "")")
+                if why != nil, let pause = ProcessInfo.processInfo.environment["TRELLIS_MATRIX_PAUSE"] {
+                    print("matrix: pausing \(pause) s; node namespace \(lab.node.name), pods \(lab.pods.mapValues(\.name))")
+                    sleep(UInt32(pause) ?? 60)
+                }
             case let .update(services, slices):
                 try load(services, slices)
             case let .affinityExpires(spot, host, port, idle, cycles):

@@ -31,6 +31,7 @@ final class Lab: @unchecked Sendable {
         node = try ScratchNamespace("pxn")
         nodeB = try ScratchNamespace("pxb")
         external = try ScratchNamespace("pxx")
+        for ns in [node, nodeB, external] { try Self.noDAD(ns) }
         let n = node.name
         for cmd in [
             "sysctl -qw net.ipv4.ip_forward=1", "sysctl -qw net.ipv6.conf.all.forwarding=1",
@@ -82,6 +83,7 @@ final class Lab: @unchecked Sendable {
     private func addPod(_ name: String, on host: ScratchNamespace, v4: String, gw4: String, v6: String?, gw6: String?) throws {
         let pod = try ScratchNamespace("pxp")
         pods[name] = pod
+        try Self.noDAD(pod)
         let hostSide = "v\(name)"
         try shell(["ip", "-n", host.name, "link", "add", hostSide, "type", "veth", "peer", "name", "eth0", "netns", pod.name])
         try host.run(["ip", "link", "set", hostSide, "master", "br0"])
@@ -92,6 +94,13 @@ final class Lab: @unchecked Sendable {
         try pod.run(["ip", "link", "set", "eth0", "up"])
         try pod.run(["ip", "route", "add", "default", "via", gw4])
         if let gw6 { try pod.run(["ip", "-6", "route", "add", "default", "via", gw6]) }
+    }
+
+    /// No duplicate address detection on any interface created from now on: while a
+    /// link-local address is tentative the kernel sends no neighbour solicitation, so
+    /// (for example) an ICMPv6 error to a pod is silently lost.
+    static func noDAD(_ ns: ScratchNamespace) throws {
+        try ns.run(["sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"])
     }
 
     /// (Re)starts the pod's server.

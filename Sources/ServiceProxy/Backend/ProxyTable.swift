@@ -109,6 +109,10 @@ struct ProxyTable: Sendable {
                                           .metaSet(.mark), .masquerade])
         b.addRule(chain(Self.markForMasquerade), [.meta(.mark), .bitwise(mask: Self.markBytes(~mark), xor: Self.markBytes(mark)),
                                                   .metaSet(.mark)])
+        // TCP gets a reset: over IPv6 Linux lets a connecting socket ignore the ICMPv6 error
+        // for its first SYN (the client would be refused only at the retransmission, 1 s
+        // later). Everything else gets ICMP port unreachable.
+        b.addRule(chain(Self.rejectChain), Expression.l4proto(TransportProtocol.tcp.rawValue) + [.rejectTCPReset])
         b.addRule(chain(Self.rejectChain), [.rejectPortUnreachable(family)])
         return b
     }
