@@ -22,6 +22,7 @@ enum ProxyBench {
         let endpoints = Int(option("--endpoints") ?? "10")!
         switch args.first {
         case "sync": try sync(services: services, endpoints: endpoints)
+        case "probe": try probe(services: services, endpoints: endpoints)
         case "load":
             try load(netns: option("--netns")!, services: services, endpoints: endpoints, target: option("--target")!,
                      clusterCIDR: option("--cluster-cidr") ?? "10.1.0.0/16")
@@ -74,8 +75,9 @@ enum ProxyBench {
         var t = Date()
         let stats = try proxier.syncNow()!
         let full = Date().timeIntervalSince(t)
-        print(String(format: "full sync: %d services x %d endpoints: %.3f s (%d operations)", n, m, full, stats.operations))
-        var changes: [Double] = []
+        print(String(format: "full sync: %d services x %d endpoints: %.3f s (%d operations; kernel transaction %.3f s)",
+                     n, m, full, stats.operations, stats.applySeconds))
+        var changes: [Double] = [], applies: [Double] = []
         for k in 0..<21 {
             let i = (k * 7919) % n
             var eps = endpoints(i, m)
@@ -84,11 +86,13 @@ enum ProxyBench {
             proxier.upsert(slice(i, endpoints: eps))
             let s = try proxier.syncNow()!
             changes.append(Date().timeIntervalSince(t))
+            applies.append(s.applySeconds)
             precondition(!s.full && s.servicePortsChanged == 1)
         }
         changes.sort()
-        print(String(format: "one endpoint change at %d services: median %.2f ms, max %.2f ms (21 changes)",
-                     n, changes[10] * 1000, changes.last! * 1000))
+        applies.sort()
+        print(String(format: "one endpoint change at %d services: median %.2f ms, max %.2f ms (21 changes; kernel transaction median %.2f ms)",
+                     n, changes[10] * 1000, changes.last! * 1000, applies[10] * 1000))
         t = Date()
         proxier.upsert(service(n))
         proxier.upsert(slice(n, endpoints: endpoints(n, m)))
@@ -97,6 +101,37 @@ enum ProxyBench {
         t = Date()
         _ = try backend.sync(proxier.currentPlan, changed: nil, full: true)
         print(String(format: "second full sync (table replaced): %.3f s", Date().timeIntervalSince(t)))
+    }
+
+    /// Times tiny transactions on a table holding `n` Services: where does a partial sync's
+    /// kernel time go?
+    static func probe(services n: Int, endpoints m: Int) throws {
+        let name = "pxprobe\(getpid())"
+        let ns = try NetNS.create(named: name)
+        defer { try? NetNS.delete(named: name) }
+        let nft = try NFTablesConnection(in: ns)
+        let proxier = ServiceProxier(config: config(), backend: NFTablesBackend(nft: nft))
+        for i in 0..<n {
+            proxier.upsert(service(i))
+            proxier.upsert(slice(i, endpoints: endpoints(i, m)))
+        }
+        proxier.markSynced()
+        try proxier.syncNow()
+        let t = Table(.ip, "trellis_proxy")
+        let plain = NFTSet(table: t, name: "nodeport-ips", key: [.ipv4Address])
+        let vmap = NFTSet(table: t, name: "service-ips", key: [.ipv4Address, .inetProto, .inetService], isVerdictMap: true)
+        let cases: [(String, Batch)] = [
+            ("element in a plain set", Batch([.addElements(plain, [SetElement([.address(IPAddress("1.2.3.4")!)])])])),
+            ("new unreachable chain", Batch([.addChain(Chain(table: t, name: "probe"))])),
+            ("counter rule in unreachable chain", Batch([.addRule(Rule(chain: Chain(table: t, name: "probe"), expressions: [.counter]))])),
+            ("accept rule in unreachable chain", Batch([.addRule(Rule(chain: Chain(table: t, name: "probe"), expressions: [.verdict(.accept)]))])),
+            ("vmap element goto reject-chain", Batch([.addElements(vmap, [SetElement([.address(IPAddress("1.2.3.4")!), .proto(6), .port(80)], verdict: .goto("reject-chain"))])])),
+        ]
+        for (what, b) in cases {
+            let start = Date()
+            try nft.apply(b)
+            print(String(format: "%@: %.2f ms", what, Date().timeIntervalSince(start) * 1000))
+        }
     }
 
     static func load(netns: String, services n: Int, endpoints m: Int, target: String, clusterCIDR: String) throws {

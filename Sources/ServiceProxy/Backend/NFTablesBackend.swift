@@ -88,6 +88,8 @@ public final class NFTablesBackend: ProxyBackend, @unchecked Sendable {
             let batch = phases.batch
             stats.operations = batch.operations.count
             if !batch.isEmpty {
+                let start = Date()
+                defer { stats.applySeconds = Date().timeIntervalSince(start) }
                 do { try nft.apply(batch) } catch {
                     synced = false
                     throw error

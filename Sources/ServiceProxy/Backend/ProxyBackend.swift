@@ -19,6 +19,8 @@ public struct SyncStats: Hashable, Sendable, CustomStringConvertible {
     public var servicePortsChanged: Int
     /// Batch operations sent to the kernel (all families).
     public var operations: Int
+    /// Seconds spent in the kernel transaction (encoding, sending, waiting for the ACKs).
+    public var applySeconds: Double = 0
 
     public init(full: Bool, servicePortsChanged: Int = 0, operations: Int = 0) {
         self.full = full
@@ -27,6 +29,7 @@ public struct SyncStats: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        "\(full ? "full" : "partial") sync: \(servicePortsChanged) service ports changed, \(operations) operations"
+        "\(full ? "full" : "partial") sync: \(servicePortsChanged) service ports changed, \(operations) operations, "
+            + "apply \(Int(applySeconds * 1e6)) µs"
     }
 }
