@@ -211,6 +211,10 @@ private func setMessage(_ type: UInt16, _ s: NFTSet, _ flags: UInt16) -> Message
             if s.isVerdictMap {
                 flags |= UInt32(NFT_SET_MAP.rawValue)
                 nftnl_set_set_u32(ns, attr(NFTNL_SET_DATA_TYPE), NFT_DATA_VERDICT.rawValue)
+            } else if s.dataType != nil {
+                flags |= UInt32(NFT_SET_MAP.rawValue)
+                nftnl_set_set_u32(ns, attr(NFTNL_SET_DATA_TYPE), s.dataTypeID)
+                nftnl_set_set_u32(ns, attr(NFTNL_SET_DATA_LEN), UInt32(s.dataLength))
             }
             nftnl_set_set_u32(ns, attr(NFTNL_SET_FLAGS), flags)
             nftnl_set_set_u32(ns, attr(NFTNL_SET_KEY_TYPE), s.keyTypeID)
@@ -262,6 +266,10 @@ struct WireElement {
         if let v = element.verdict {
             nftnl_set_elem_set_u32(ne, attr(NFTNL_SET_ELEM_VERDICT), UInt32(bitPattern: v.code))
             if let chain = v.chain { nftnl_set_elem_set_str(ne, attr(NFTNL_SET_ELEM_CHAIN), chain) }
+        }
+        if let data = element.data {
+            let bytes = data.flatMap { padded($0.startBytes) }
+            nftnl_set_elem_set(ne, attr(NFTNL_SET_ELEM_DATA), bytes, UInt32(bytes.count))
         }
         if let t = element.timeoutMilliseconds { nftnl_set_elem_set_u64(ne, attr(NFTNL_SET_ELEM_TIMEOUT), t) }
         if let u = element.userdata { nftnl_set_elem_set(ne, attr(NFTNL_SET_ELEM_USERDATA), u, UInt32(u.count)) }

@@ -90,6 +90,20 @@ extension Expression {
             // ICMP_PORT_UNREACH = 3; ICMPV6_PORT_UNREACH = 4.
             nftnl_expr_set_u8(e, a(NFTNL_EXPR_REJECT_CODE), family == .v4 ? 3 : 4)
             return e
+        case let .mapLookup(set, register, data):
+            let e = nftnl_expr_alloc("lookup")!
+            nftnl_expr_set_u32(e, a(NFTNL_EXPR_LOOKUP_SREG), register.wire)
+            nftnl_expr_set_u32(e, a(NFTNL_EXPR_LOOKUP_DREG), data.wire)
+            nftnl_expr_set_str(e, a(NFTNL_EXPR_LOOKUP_SET), set)
+            return e
+        case let .dynsetUpdateMap(set, register, data, timeout):
+            let e = nftnl_expr_alloc("dynset")!
+            nftnl_expr_set_u32(e, a(NFTNL_EXPR_DYNSET_SREG_KEY), register.wire)
+            nftnl_expr_set_u32(e, a(NFTNL_EXPR_DYNSET_SREG_DATA), data.wire)
+            nftnl_expr_set_u32(e, a(NFTNL_EXPR_DYNSET_OP), UInt32(NFT_DYNSET_OP_UPDATE.rawValue))
+            nftnl_expr_set_str(e, a(NFTNL_EXPR_DYNSET_SET_NAME), set)
+            if let timeout { nftnl_expr_set_u64(e, a(NFTNL_EXPR_DYNSET_TIMEOUT), timeout) }
+            return e
         case .rejectTCPReset:
             let e = nftnl_expr_alloc("reject")!
             nftnl_expr_set_u32(e, a(NFTNL_EXPR_REJECT_TYPE), UInt32(NFT_REJECT_TCP_RST.rawValue))

@@ -42,6 +42,11 @@ public enum Expression: Hashable, Sendable {
     /// Adds the key in `register` to a dynamic set, or refreshes its timeout when present.
     /// `nft`: `update @set { ip saddr timeout 10s }`.
     case dynsetUpdate(set: String, register: Register = .r0, timeoutMilliseconds: UInt64? = nil)
+    /// Looks the key at `register` up in a data map and loads the value into `dataRegister`;
+    /// the rule stops when the key is missing. `nft`: `… map @name`.
+    case mapLookup(set: String, register: Register = .r0, dataRegister: Register)
+    /// Adds or refreshes `key : data` in a dynamic map. `nft`: `update @map { ip saddr : … }`.
+    case dynsetUpdateMap(set: String, register: Register = .r0, dataRegister: Register, timeoutMilliseconds: UInt64? = nil)
     /// Loads conntrack data into `register`. `nft`: `ct state`, `ct mark`, …
     case ct(CtKey, register: Register = .r0)
 
@@ -244,6 +249,8 @@ extension Expression: CustomStringConvertible {
         case let .dynsetUpdate(set, r, t): "update @\(set) { \(r)" + (t.map { " timeout \($0)ms" } ?? "") + " }"
         case let .ct(k, r): "ct \(k) => \(r)"
         case .rejectTCPReset: "reject with tcp reset"
+        case let .mapLookup(set, r, d): "\(d) = \(r) map @\(set)"
+        case let .dynsetUpdateMap(set, r, d, t): "update @\(set) { \(r) : \(d)" + (t.map { " timeout \($0)ms" } ?? "") + " }"
         }
     }
 }

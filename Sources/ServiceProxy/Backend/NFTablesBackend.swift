@@ -80,7 +80,9 @@ public final class NFTablesBackend: ProxyBackend, @unchecked Sendable {
                     if want == have { continue }
                     let set = t.sharedMap(k.map)
                     if have != nil { phases.sharedDeletes.append(.deleteElements(set, [SetElement(k.fields)])) }
-                    if let want { phases.sharedAdds.append(.addElements(set, [SetElement(k.fields, verdict: want)])) }
+                    if let want {
+                        phases.sharedAdds.append(.addElements(set, [SetElement(k.fields, verdict: k.map.isVerdictMap ? want : nil)]))
+                    }
                     fs.shared[k] = want
                 }
                 next[family] = fs
@@ -148,31 +150,24 @@ struct Phases {
             flushes.append(.flushChain(t.chain(name)))
             chainDeletes.append(.deleteChain(t.chain(name)))
         }
-        for (name, elements) in new.maps {
-            let s = t.makeSet(name, [.mark], verdicts: true)
-            if let was = old.maps[name] {
-                if was == elements { continue }
-                flushes.append(.flushSet(s))
+        for (name, spec) in new.sets {
+            if let was = old.sets[name] {
+                if was == spec { continue }
+                if was.set != spec.set {
+                    // Another definition (a new affinity timeout): re-create it once the rules
+                    // that use it are flushed.
+                    flushes.append(.deleteSet(was.set))
+                    flushes.append(.addSet(spec.set))
+                } else {
+                    flushes.append(.flushSet(spec.set))
+                }
             } else {
-                adds.append(.addSet(s))
+                adds.append(.addSet(spec.set))
             }
-            fills.append(.addElements(s, elements))
+            if !spec.elements.isEmpty { fills.append(.addElements(spec.set, spec.elements)) }
         }
-        for name in old.maps.keys where new.maps[name] == nil {
-            setDeletes.append(.deleteSet(t.makeSet(name, [.mark], verdicts: true)))
-        }
-        for (name, timeout) in new.affinitySets where old.affinitySets[name] != timeout {
-            let s = t.makeSet(name, [t.addressType], flags: [.timeout, .dynamic], timeoutMilliseconds: timeout)
-            if let was = old.affinitySets[name] {
-                // A new timeout: re-create after the rules that use it are flushed.
-                flushes.append(.deleteSet(t.makeSet(name, [t.addressType], flags: [.timeout, .dynamic], timeoutMilliseconds: was)))
-                flushes.append(.addSet(s))
-            } else {
-                adds.append(.addSet(s))
-            }
-        }
-        for (name, timeout) in old.affinitySets where new.affinitySets[name] == nil {
-            setDeletes.append(.deleteSet(t.makeSet(name, [t.addressType], flags: [.timeout, .dynamic], timeoutMilliseconds: timeout)))
+        for (name, spec) in old.sets where new.sets[name] == nil {
+            setDeletes.append(.deleteSet(spec.set))
         }
     }
 }

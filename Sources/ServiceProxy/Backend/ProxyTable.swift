@@ -37,6 +37,8 @@ struct ProxyTable: Sendable {
     var nodePortIPs: NFTSet { makeSet("nodeport-ips", [addressType]) }
     var nodeIPs: NFTSet { makeSet("node-ips", [addressType]) }
     var clusterCIDRs: NFTSet { makeSet("cluster-cidrs", [addressType], flags: .interval) }
+    /// `endpoint . endpoint`: a packet from an endpoint to itself (after DNAT) is hairpin.
+    var hairpin: NFTSet { makeSet("hairpin", [addressType, addressType]) }
 
     func sharedMap(_ m: SharedMap) -> NFTSet {
         switch m {
@@ -45,6 +47,7 @@ struct ProxyTable: Sendable {
         case .noEndpointServices: noEndpointServices
         case .noEndpointNodePorts: noEndpointNodePorts
         case .firewallIPs: firewallIPs
+        case .hairpin: hairpin
         }
     }
 
@@ -83,12 +86,14 @@ struct ProxyTable: Sendable {
         for (name, type, hook, prio, _) in hooks {
             b.addChain(Chain(table: table, name: name, base: BaseChain(type: type, hook: hook, priority: prio)))
         }
-        for s in [serviceIPs, serviceNodePorts, noEndpointServices, noEndpointNodePorts, firewallIPs, nodePortIPs, nodeIPs, clusterCIDRs] {
+        for s in [serviceIPs, serviceNodePorts, noEndpointServices, noEndpointNodePorts, firewallIPs, nodePortIPs, nodeIPs, clusterCIDRs, hairpin] {
             b.addSet(s)
         }
         b.append(contentsOf: nodeSets(plan))
         // Filter checks look at new connections only: a reply to the node's own connection
         // from a port that happens to be a NodePort must not be rejected.
+        b.addRule(chain("nat-postrouting"), [.payload(saddr), .payload(daddr, register: Register.r0.advanced(byBytes: addressLength)),
+                                             .lookup(set: hairpin.name), .verdict(.jump(Self.markForMasquerade))])
         for (name, type, _, _, target) in hooks {
             b.addRule(chain(name), (type == .filter ? Expression.ctStateNew : []) + [.verdict(.jump(target))])
         }
@@ -132,5 +137,7 @@ struct ProxyTable: Sendable {
 
 /// The shared verdict maps a Service port puts elements in.
 enum SharedMap: Int, Hashable, Sendable, CaseIterable {
-    case serviceIPs, serviceNodePorts, noEndpointServices, noEndpointNodePorts, firewallIPs
+    case serviceIPs, serviceNodePorts, noEndpointServices, noEndpointNodePorts, firewallIPs, hairpin
+
+    var isVerdictMap: Bool { self != .hairpin }
 }

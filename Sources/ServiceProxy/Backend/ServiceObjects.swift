@@ -11,17 +11,18 @@ import NetAddr
 /// - `ext-<base>`: NodePort, externalIP and LB traffic: eTP Cluster masquerades and uses the
 ///   cluster set; eTP Local short-circuits pods and the node itself to the cluster set and
 ///   sends the rest to local endpoints, or drops it when there are none.
-/// - `lbc-<base>` / `lbl-<base>`: pick an endpoint (cluster / local set): affinity first,
-///   then `numgen random mod N` through the map `epc-<base>` / `epl-<base>`.
-/// - `ep-<base>@<endpoint>`: hairpin masquerade, affinity update, DNAT.
+/// - `lbc-<base>` / `lbl-<base>`: pick an endpoint of the cluster / local set and DNAT:
+///   `numgen random mod N` through the data map `epc-`/`epl-<base>` (index -> address . port).
+///   With ClientIP affinity (kube-proxy's layout): remembered clients first (timeout set
+///   `aff-<base>@<endpoint>` per endpoint), then `numgen` through a verdict map to the
+///   endpoint chains `ep-<base>@<endpoint>` (update the client's set entry, DNAT).
 /// - `fw-<base>`: loadBalancerSourceRanges (allowed ranges return, the rest drops).
+/// Hairpin traffic is masqueraded in postrouting through the shared `hairpin` set.
 struct ServiceObjects: Hashable, Sendable {
     var chains: [String: [[Expression]]] = [:]
-    /// `numgen` index -> endpoint chain maps.
-    var maps: [String: [SetElement]] = [:]
-    /// Affinity sets: name -> timeout (ms).
-    var affinitySets: [String: UInt64] = [:]
-    /// Elements of the shared maps.
+    /// Endpoint maps (`numgen` index -> address . port), affinity maps and sets.
+    var sets: [String: SetSpec] = [:]
+    /// Elements of the shared maps (the verdict is ignored for plain sets).
     var shared: [SharedKey: Verdict] = [:]
 
     init() {}
@@ -89,40 +90,60 @@ struct ServiceObjects: Hashable, Sendable {
             }
         }
 
-        // Endpoint selection and endpoint chains.
+        // Endpoint selection: `numgen random mod N` indexes a data map of endpoints and the
+        // rule DNATs to the value. No chain per endpoint: the kernel re-validates every chain
+        // reachable from a base chain on each transaction that adds a jump, so the table's
+        // graph is kept to a few chains per Service port, and replacing an endpoint only
+        // rewrites map elements (no validation at all).
+        let dataType: [SetKeyType] = [t.addressType, .inetService]
+        let data = Register.r0.advanced(byBytes: t.addressLength)
+        let port = data.advanced(byBytes: t.addressLength)
         let timeout = p.affinitySeconds.map { UInt64($0) * 1000 }
         func epChain(_ e: PlanEndpoint) -> String { "ep-\(base)@\(e.hostPort)" }
         func affSet(_ e: PlanEndpoint) -> String { "aff-\(base)@\(e.hostPort)" }
-        var endpointsUsed = Set<PlanEndpoint>()
-        for (lb, map, eps) in [(lbc, "epc-" + base, p.clusterEndpoints), (lbl, "epl-" + base, p.localEndpoints)]
+        var endpointChains = Set<PlanEndpoint>()
+        for (lb, suffix, eps) in [(lbc, "c-", p.clusterEndpoints), (lbl, "l-", p.localEndpoints)]
         where lbChainsNeeded.contains(lb) && !eps.isEmpty {
-            var rules: [[Expression]] = []
+            let map = "ep" + suffix + base
             if timeout != nil {
-                for e in eps { rules.append([.payload(t.saddr), .lookup(set: affSet(e)), .verdict(.goto(epChain(e)))]) }
-            }
-            if eps.count == 1 {
-                rules.append([.verdict(.goto(epChain(eps[0])))])
-            } else {
+                // ClientIP affinity, as kube-proxy does it: a chain and a timeout set per
+                // endpoint; remembered clients go straight to their endpoint's chain.
+                var rules = eps.map { e -> [Expression] in [.payload(t.saddr), .lookup(set: affSet(e)), .verdict(.goto(epChain(e)))] }
                 rules.append([.numgenRandom(modulus: UInt32(eps.count)), .verdictMap(set: map)])
-                maps[map] = eps.enumerated().map { SetElement([.mark(UInt32($0.offset))], verdict: .goto(epChain($0.element))) }
+                chains[lb] = rules
+                sets[map] = SetSpec(t.makeSet(map, [.mark], verdicts: true),
+                                    eps.enumerated().map { SetElement([.mark(UInt32($0.offset))], verdict: .goto(epChain($0.element))) })
+                endpointChains.formUnion(eps)
+            } else {
+                chains[lb] = [[.numgenRandom(modulus: UInt32(eps.count)), .mapLookup(set: map, dataRegister: data),
+                               .dnat(family: t.family, address: data, port: port)]]
+                sets[map] = SetSpec(NFTSet(table: t.table, name: map, key: [.mark], dataType: dataType),
+                                    eps.enumerated().map { SetElement([.mark(UInt32($0.offset))], data: [.address($0.element.address), .port($0.element.port)]) })
             }
-            chains[lb] = rules
-            endpointsUsed.formUnion(eps)
+            // Hairpin: a pod reaching itself through its Service is masqueraded (postrouting).
+            for e in eps { shared[SharedKey(.hairpin, [.address(e.address), .address(e.address)])] = .accept }
         }
-        let portRegister = Register.r0.advanced(byBytes: t.addressLength)
-        for e in endpointsUsed {
-            var rules: [[Expression]] = [
-                // Hairpin: a pod reaching itself through its Service.
-                [.payload(t.saddr), .cmp(.eq, data: e.address.bytes), .verdict(.jump(ProxyTable.markForMasquerade))],
+        for e in endpointChains {
+            let timeout = timeout!
+            sets[affSet(e)] = SetSpec(t.makeSet(affSet(e), [t.addressType], flags: [.timeout, .dynamic], timeoutMilliseconds: timeout), [])
+            chains[epChain(e)] = [
+                [.payload(t.saddr), .dynsetUpdate(set: affSet(e), timeoutMilliseconds: timeout)],
+                [.immediate(data: e.address.bytes), .immediate(data: [UInt8(e.port >> 8), UInt8(e.port & 0xff)], register: data),
+                 .dnat(family: t.family, address: .r0, port: data)],
             ]
-            if let timeout {
-                affinitySets[affSet(e)] = timeout
-                rules.append([.payload(t.saddr), .dynsetUpdate(set: affSet(e), timeoutMilliseconds: timeout)])
-            }
-            rules.append([.immediate(data: e.address.bytes), .immediate(data: [UInt8(e.port >> 8), UInt8(e.port & 0xff)], register: portRegister),
-                          .dnat(family: t.family, address: .r0, port: portRegister)])
-            chains[epChain(e)] = rules
         }
+    }
+}
+
+/// A set or map of a Service port and the elements the backend owns (none for the dynamic
+/// affinity maps, which the kernel fills).
+struct SetSpec: Hashable, Sendable {
+    var set: NFTSet
+    var elements: [SetElement]
+
+    init(_ set: NFTSet, _ elements: [SetElement]) {
+        self.set = set
+        self.elements = elements
     }
 }
 
