@@ -9,14 +9,21 @@ cd "$(dirname "$0")/.."
 secs=${1:-3}
 rounds=${ROUNDS:-3}
 
-swift build -c release --product proxy-bench >/tmp/bench-proxy-build.log 2>&1 || { tail -30 /tmp/bench-proxy-build.log; exit 1; }
-bench=$(swift build -c release --show-bin-path)/proxy-bench
+# BENCH_BIN=path skips the release build (e.g. a debug binary; say so when quoting numbers).
+if [ -z "${BENCH_BIN:-}" ]; then
+  swift build -c release --product proxy-bench >/tmp/bench-proxy-build.log 2>&1 || { tail -30 /tmp/bench-proxy-build.log; exit 1; }
+  bench=$(swift build -c release --show-bin-path)/proxy-bench
+else
+  bench=$BENCH_BIN
+fi
 cc=$(command -v cc || command -v clang)
 $cc -O2 -o /tmp/connrate-$$ Benchmarks/connrate.c
 conn=/tmp/connrate-$$
 
-echo "== (a) sync"
-"$bench" sync --services 10000 --endpoints 10
+if [ "${SKIP_SYNC:-}" != 1 ]; then
+  echo "== (a) sync"
+  "$bench" sync --services 10000 --endpoints 10
+fi
 
 echo "== (b) new-connection rate (${secs}s per run, best of $rounds)"
 n=pxbn$$ s=pxbs$$ c=pxbc$$
