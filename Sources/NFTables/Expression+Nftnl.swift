@@ -70,12 +70,12 @@ extension Expression {
             nftnl_expr_set_u32(e, a(NFTNL_EXPR_META_KEY), key.rawValue)
             nftnl_expr_set_u32(e, a(NFTNL_EXPR_META_SREG), register.wire)
             return e
-        case let .numgenRandom(modulus, register):
+        case let .numgenRandom(modulus, offset, register):
             let e = nftnl_expr_alloc("numgen")!
             nftnl_expr_set_u32(e, a(NFTNL_EXPR_NG_DREG), register.wire)
             nftnl_expr_set_u32(e, a(NFTNL_EXPR_NG_MODULUS), modulus)
             nftnl_expr_set_u32(e, a(NFTNL_EXPR_NG_TYPE), UInt32(NFT_NG_RANDOM.rawValue))
-            nftnl_expr_set_u32(e, a(NFTNL_EXPR_NG_OFFSET), 0)
+            nftnl_expr_set_u32(e, a(NFTNL_EXPR_NG_OFFSET), offset)
             return e
         case let .dnat(family, address, port):
             let e = nftnl_expr_alloc("nat")!

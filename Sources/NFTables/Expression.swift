@@ -29,8 +29,9 @@ public enum Expression: Hashable, Sendable {
     case immediate(data: [UInt8], register: Register = .r0)
     /// Sets packet metadata from `register`. `nft`: `meta mark set …`.
     case metaSet(MetaKey, register: Register = .r0)
-    /// A uniformly random number in `0..<modulus` into `register`. `nft`: `numgen random mod N`.
-    case numgenRandom(modulus: UInt32, register: Register = .r0)
+    /// A uniformly random number in `offset..<offset + modulus` into `register`.
+    /// `nft`: `numgen random mod N offset K`.
+    case numgenRandom(modulus: UInt32, offset: UInt32 = 0, register: Register = .r0)
     /// Destination NAT to the address in `address` and, when given, the port in `port`.
     /// `nft`: `dnat ip to 10.1.0.5:8080`.
     case dnat(family: IPFamily, address: Register, port: Register?)
@@ -243,7 +244,7 @@ extension Expression: CustomStringConvertible {
         case let .verdict(v): "\(v)"
         case let .immediate(data, r): "\(r) = \(hex(data))"
         case let .metaSet(k, r): "meta \(k) set \(r)"
-        case let .numgenRandom(m, r): "numgen random mod \(m) => \(r)"
+        case let .numgenRandom(m, o, r): "numgen random mod \(m)" + (o == 0 ? "" : " offset \(o)") + " => \(r)"
         case let .dnat(f, a, p): "dnat \(f == .v4 ? "ip" : "ip6") to \(a)" + (p.map { ":\($0)" } ?? "")
         case let .rejectPortUnreachable(f): "reject with \(f == .v4 ? "icmp" : "icmpv6") port-unreachable"
         case let .dynsetUpdate(set, r, t): "update @\(set) { \(r)" + (t.map { " timeout \($0)ms" } ?? "") + " }"

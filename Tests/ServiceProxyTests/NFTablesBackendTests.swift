@@ -139,7 +139,7 @@ struct NFTablesBackendKernelTests {
         let text = try ns.run(["nft", "list", "table", "ip", "trellis_proxy"]).stdout
         #expect(text.contains("numgen random mod 2 vmap @epc-default/web/tcp/http"), "\(text)")
         #expect(text.contains("dnat to 10.1.0.5:8080"), "\(text)")
-        #expect(text.contains("dnat ip to numgen random mod 2 map @epc-default/lb/tcp/443"), "\(text)")
+        #expect(text.contains("dnat ip to numgen random mod 2 offset 1 map @endpoints"), "\(text)")
         #expect(text.contains(": 10.1.0.7 . 8443"), "\(text)")
         #expect(text.contains("reject"), "\(text)")
         #expect(text.contains("10.96.0.13 . udp . 53 : goto reject-chain"), "\(text)")

@@ -21,6 +21,22 @@ public final class NFTablesBackend: ProxyBackend, @unchecked Sendable {
         var claims: [SharedKey: [ServicePortName: Verdict]] = [:]
         var shared: [SharedKey: Verdict] = [:]
         var node: NodeSets?
+        var slots = SlotAllocator()
+    }
+
+    /// Hands out consecutive slots of the `endpoints` map; freed ranges are reused by sets
+    /// of the same size.
+    struct SlotAllocator {
+        var next: UInt32 = 0
+        var free: [Int: [UInt32]] = [:]
+
+        mutating func allocate(_ count: Int) -> UInt32 {
+            if let first = free[count]?.popLast() { return first }
+            defer { next += UInt32(count) }
+            return next
+        }
+
+        mutating func release(_ r: SlotRange) { free[r.count, default: []].append(r.first) }
     }
 
     struct NodeSets: Hashable {
@@ -37,11 +53,13 @@ public final class NFTablesBackend: ProxyBackend, @unchecked Sendable {
     public func sync(_ plans: ProxyPlanSet, changed: Set<ServicePortName>?, full: Bool) throws -> SyncStats {
         try lock.withLock {
             var phases = Phases()
-            var next = state
+            // State is changed in place (copying dictionaries of every Service port would cost
+            // more than the sync); if the kernel refuses the batch, the next sync is full and
+            // rebuilds it from scratch.
             var stats = SyncStats(full: full || !synced)
             for family in [IPFamily.v4, .v6] {
                 let plan = plans[family]
-                var fs = next[family] ?? FamilyState()
+                var fs = state.removeValue(forKey: family) ?? FamilyState()
                 let t = ProxyTable(family)
                 let node = NodeSets(plan)
                 // The masquerade mark and whether cluster CIDRs exist shape every chain.
@@ -57,16 +75,21 @@ public final class NFTablesBackend: ProxyBackend, @unchecked Sendable {
                 fs.node = node
                 let names: [ServicePortName]
                 if stats.full || changed == nil {
-                    names = Array(Set(plan.services.keys).union(fs.installed.keys))
+                    names = Array(Set(plan.services.keys).union(fs.installed.keys)).sorted()
                 } else {
-                    names = Array(changed!)
+                    names = changed!.sorted()  // deterministic slot allocation
                 }
                 var touched = Set<SharedKey>()
                 for name in names {
                     let old = fs.installed[name] ?? ServiceObjects()
-                    let new = plan.services[name].map { ServiceObjects($0, in: t, hasClusterCIDRs: !node.clusterCIDRs.isEmpty) }
-                        ?? ServiceObjects()
+                    let new = plan.services[name].map {
+                        ServiceObjects($0, in: t, hasClusterCIDRs: !node.clusterCIDRs.isEmpty) { chain, count in
+                            if let r = old.slotRanges[chain], r.count == count { return r.first }
+                            return fs.slots.allocate(count)
+                        }
+                    } ?? ServiceObjects()
                     if old == new { continue }
+                    for (chain, r) in old.slotRanges where new.slotRanges[chain] != r { fs.slots.release(r) }
                     stats.servicePortsChanged += 1
                     phases.diff(old, new, in: t)
                     for k in old.shared.keys where new.shared[k] == nil { fs.claims[k]?[name] = nil; touched.insert(k) }
@@ -85,7 +108,7 @@ public final class NFTablesBackend: ProxyBackend, @unchecked Sendable {
                     }
                     fs.shared[k] = want
                 }
-                next[family] = fs
+                state[family] = fs
             }
             let batch = phases.batch
             stats.operations = batch.operations.count
@@ -97,7 +120,6 @@ public final class NFTablesBackend: ProxyBackend, @unchecked Sendable {
                     throw error
                 }
             }
-            state = next
             synced = true
             return stats
         }
@@ -135,6 +157,11 @@ struct Phases {
     }
 
     mutating func diff(_ old: ServiceObjects, _ new: ServiceObjects, in t: ProxyTable) {
+        // Endpoint slots: deletions before additions (a freed range may be reused at once).
+        let gone = old.endpointSlots.filter { new.endpointSlots[$0.key] != $0.value }.keys.sorted()
+        let added = new.endpointSlots.filter { old.endpointSlots[$0.key] != $0.value }.sorted { $0.key < $1.key }
+        if !gone.isEmpty { sharedDeletes.append(.deleteElements(t.endpoints, gone.map { SetElement([.mark($0)]) })) }
+        if !added.isEmpty { sharedAdds.append(.addElements(t.endpoints, added.map { SetElement([.mark($0.key)], data: $0.value) })) }
         for (name, rules) in new.chains {
             let c = t.chain(name)
             if let was = old.chains[name] {

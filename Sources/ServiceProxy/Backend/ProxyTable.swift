@@ -37,6 +37,10 @@ struct ProxyTable: Sendable {
     var nodePortIPs: NFTSet { makeSet("nodeport-ips", [addressType]) }
     var nodeIPs: NFTSet { makeSet("node-ips", [addressType]) }
     var clusterCIDRs: NFTSet { makeSet("cluster-cidrs", [addressType], flags: .interval) }
+    /// Every endpoint set's endpoints: slot (`numgen` result) -> address . port. One map for
+    /// all Services: the kernel finds a set by name with a linear scan, so a set per Service
+    /// makes a full sync quadratic.
+    var endpoints: NFTSet { NFTSet(table: table, name: "endpoints", key: [.mark], dataType: [addressType, .inetService]) }
     /// `endpoint . endpoint`: a packet from an endpoint to itself (after DNAT) is hairpin.
     var hairpin: NFTSet { makeSet("hairpin", [addressType, addressType]) }
 
@@ -86,7 +90,7 @@ struct ProxyTable: Sendable {
         for (name, type, hook, prio, _) in hooks {
             b.addChain(Chain(table: table, name: name, base: BaseChain(type: type, hook: hook, priority: prio)))
         }
-        for s in [serviceIPs, serviceNodePorts, noEndpointServices, noEndpointNodePorts, firewallIPs, nodePortIPs, nodeIPs, clusterCIDRs, hairpin] {
+        for s in [serviceIPs, serviceNodePorts, noEndpointServices, noEndpointNodePorts, firewallIPs, nodePortIPs, nodeIPs, clusterCIDRs, hairpin, endpoints] {
             b.addSet(s)
         }
         b.append(contentsOf: nodeSets(plan))

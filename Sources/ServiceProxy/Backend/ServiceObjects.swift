@@ -12,7 +12,8 @@ import NetAddr
 ///   cluster set; eTP Local short-circuits pods and the node itself to the cluster set and
 ///   sends the rest to local endpoints, or drops it when there are none.
 /// - `lbc-<base>` / `lbl-<base>`: pick an endpoint of the cluster / local set and DNAT:
-///   `numgen random mod N` through the data map `epc-`/`epl-<base>` (index -> address . port).
+///   `numgen random mod N offset K` through the shared data map `endpoints`
+///   (slot -> address . port; the backend gives each endpoint set its slots).
 ///   With ClientIP affinity (kube-proxy's layout): remembered clients first (timeout set
 ///   `aff-<base>@<endpoint>` per endpoint), then `numgen` through a verdict map to the
 ///   endpoint chains `ep-<base>@<endpoint>` (update the client's set entry, DNAT).
@@ -24,10 +25,16 @@ struct ServiceObjects: Hashable, Sendable {
     var sets: [String: SetSpec] = [:]
     /// Elements of the shared maps (the verdict is ignored for plain sets).
     var shared: [SharedKey: Verdict] = [:]
+    /// Elements of the shared `endpoints` map: slot -> address . port.
+    var endpointSlots: [UInt32: [ElementField]] = [:]
+    /// The slot ranges used, by endpoint-selection chain: (first slot, count).
+    var slotRanges: [String: SlotRange] = [:]
 
     init() {}
 
-    init(_ p: ServicePortPlan, in t: ProxyTable, hasClusterCIDRs: Bool) {
+    /// `slot(chain, count)` gives the first of `count` consecutive slots of the `endpoints`
+    /// map for the endpoint set chosen in `chain`.
+    init(_ p: ServicePortPlan, in t: ProxyTable, hasClusterCIDRs: Bool, slot: (String, Int) -> UInt32) {
         let base = "\(p.name.service)/\(p.name.proto)/\(p.name.port.isEmpty ? String(p.port) : p.name.port)"
         let svc = "svc-" + base, ext = "ext-" + base, lbc = "lbc-" + base, lbl = "lbl-" + base, fw = "fw-" + base
         let proto = p.proto.rawValue
@@ -95,7 +102,6 @@ struct ServiceObjects: Hashable, Sendable {
         // reachable from a base chain on each transaction that adds a jump, so the table's
         // graph is kept to a few chains per Service port, and replacing an endpoint only
         // rewrites map elements (no validation at all).
-        let dataType: [SetKeyType] = [t.addressType, .inetService]
         let data = Register.r0.advanced(byBytes: t.addressLength)
         let port = data.advanced(byBytes: t.addressLength)
         let timeout = p.affinitySeconds.map { UInt64($0) * 1000 }
@@ -115,10 +121,12 @@ struct ServiceObjects: Hashable, Sendable {
                                     eps.enumerated().map { SetElement([.mark(UInt32($0.offset))], verdict: .goto(epChain($0.element))) })
                 endpointChains.formUnion(eps)
             } else {
-                chains[lb] = [[.numgenRandom(modulus: UInt32(eps.count)), .mapLookup(set: map, dataRegister: data),
+                let first = slot(lb, eps.count)
+                slotRanges[lb] = SlotRange(first: first, count: eps.count)
+                chains[lb] = [[.numgenRandom(modulus: UInt32(eps.count), offset: first),
+                               .mapLookup(set: t.endpoints.name, dataRegister: data),
                                .dnat(family: t.family, address: data, port: port)]]
-                sets[map] = SetSpec(NFTSet(table: t.table, name: map, key: [.mark], dataType: dataType),
-                                    eps.enumerated().map { SetElement([.mark(UInt32($0.offset))], data: [.address($0.element.address), .port($0.element.port)]) })
+                for (i, e) in eps.enumerated() { endpointSlots[first + UInt32(i)] = [.address(e.address), .port(e.port)] }
             }
             // Hairpin: a pod reaching itself through its Service is masqueraded (postrouting).
             for e in eps { shared[SharedKey(.hairpin, [.address(e.address), .address(e.address)])] = .accept }
@@ -133,6 +141,12 @@ struct ServiceObjects: Hashable, Sendable {
             ]
         }
     }
+}
+
+/// Consecutive slots of the `endpoints` map.
+struct SlotRange: Hashable, Sendable {
+    var first: UInt32
+    var count: Int
 }
 
 /// A set or map of a Service port and the elements the backend owns (none for the dynamic
