@@ -160,8 +160,12 @@ struct Phases {
         // Endpoint slots: deletions before additions (a freed range may be reused at once).
         let gone = old.endpointSlots.filter { new.endpointSlots[$0.key] != $0.value }.keys.sorted()
         let added = new.endpointSlots.filter { old.endpointSlots[$0.key] != $0.value }.sorted { $0.key < $1.key }
-        if !gone.isEmpty { sharedDeletes.append(.deleteElements(t.endpoints, gone.map { SetElement([.mark($0)]) })) }
-        if !added.isEmpty { sharedAdds.append(.addElements(t.endpoints, added.map { SetElement([.mark($0.key)], data: $0.value) })) }
+        for (shard, slots) in Dictionary(grouping: gone, by: \.shard).sorted(by: { $0.key < $1.key }) {
+            sharedDeletes.append(.deleteElements(t.endpoints(shard: shard), slots.map { SetElement([.mark($0.slot)]) }))
+        }
+        for (shard, slots) in Dictionary(grouping: added, by: \.key.shard).sorted(by: { $0.key < $1.key }) {
+            sharedAdds.append(.addElements(t.endpoints(shard: shard), slots.map { SetElement([.mark($0.key.slot)], data: $0.value) }))
+        }
         for (name, rules) in new.chains {
             let c = t.chain(name)
             if let was = old.chains[name] {

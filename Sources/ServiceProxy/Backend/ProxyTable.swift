@@ -37,10 +37,16 @@ struct ProxyTable: Sendable {
     var nodePortIPs: NFTSet { makeSet("nodeport-ips", [addressType]) }
     var nodeIPs: NFTSet { makeSet("node-ips", [addressType]) }
     var clusterCIDRs: NFTSet { makeSet("cluster-cidrs", [addressType], flags: .interval) }
-    /// Every endpoint set's endpoints: slot (`numgen` result) -> address . port. One map for
-    /// all Services: the kernel finds a set by name with a linear scan, so a set per Service
-    /// makes a full sync quadratic.
-    var endpoints: NFTSet { NFTSet(table: table, name: "endpoints", key: [.mark], dataType: [addressType, .inetService]) }
+    /// The endpoints of every endpoint set: slot (`numgen` result) -> address . port, in
+    /// `endpointShards` maps. Not one map per Service: the kernel finds a set by name with a
+    /// linear scan. Not one map for all: it checks each element of a data map against every
+    /// rule bound to the map (and each new binding against every element). Either makes a
+    /// full sync quadratic; shards keep both factors small.
+    func endpoints(shard: Int) -> NFTSet {
+        NFTSet(table: table, name: "endpoints-\(shard)", key: [.mark], dataType: [addressType, .inetService])
+    }
+    static let endpointShards = 64
+    static func shard(of chain: String) -> Int { Int(fnv1aHash(chain) % UInt32(endpointShards)) }
     /// `endpoint . endpoint`: a packet from an endpoint to itself (after DNAT) is hairpin.
     var hairpin: NFTSet { makeSet("hairpin", [addressType, addressType]) }
 
@@ -90,9 +96,10 @@ struct ProxyTable: Sendable {
         for (name, type, hook, prio, _) in hooks {
             b.addChain(Chain(table: table, name: name, base: BaseChain(type: type, hook: hook, priority: prio)))
         }
-        for s in [serviceIPs, serviceNodePorts, noEndpointServices, noEndpointNodePorts, firewallIPs, nodePortIPs, nodeIPs, clusterCIDRs, hairpin, endpoints] {
+        for s in [serviceIPs, serviceNodePorts, noEndpointServices, noEndpointNodePorts, firewallIPs, nodePortIPs, nodeIPs, clusterCIDRs, hairpin] {
             b.addSet(s)
         }
+        for shard in 0..<Self.endpointShards { b.addSet(endpoints(shard: shard)) }
         b.append(contentsOf: nodeSets(plan))
         // Filter checks look at new connections only: a reply to the node's own connection
         // from a port that happens to be a NodePort must not be rejected.
@@ -144,4 +151,9 @@ enum SharedMap: Int, Hashable, Sendable, CaseIterable {
     case serviceIPs, serviceNodePorts, noEndpointServices, noEndpointNodePorts, firewallIPs, hairpin
 
     var isVerdictMap: Bool { self != .hairpin }
+}
+
+/// FNV-1a, for a stable shard of a name.
+func fnv1aHash(_ s: String) -> UInt32 {
+    s.utf8.reduce(UInt32(2_166_136_261)) { ($0 ^ UInt32($1)) &* 16_777_619 }
 }

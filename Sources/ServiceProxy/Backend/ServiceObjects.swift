@@ -25,8 +25,8 @@ struct ServiceObjects: Hashable, Sendable {
     var sets: [String: SetSpec] = [:]
     /// Elements of the shared maps (the verdict is ignored for plain sets).
     var shared: [SharedKey: Verdict] = [:]
-    /// Elements of the shared `endpoints` map: slot -> address . port.
-    var endpointSlots: [UInt32: [ElementField]] = [:]
+    /// Elements of the shared `endpoints-<shard>` maps: slot -> address . port.
+    var endpointSlots: [EndpointSlot: [ElementField]] = [:]
     /// The slot ranges used, by endpoint-selection chain: (first slot, count).
     var slotRanges: [String: SlotRange] = [:]
 
@@ -123,10 +123,13 @@ struct ServiceObjects: Hashable, Sendable {
             } else {
                 let first = slot(lb, eps.count)
                 slotRanges[lb] = SlotRange(first: first, count: eps.count)
+                let shard = ProxyTable.shard(of: lb)
                 chains[lb] = [[.numgenRandom(modulus: UInt32(eps.count), offset: first),
-                               .mapLookup(set: t.endpoints.name, dataRegister: data),
+                               .mapLookup(set: t.endpoints(shard: shard).name, dataRegister: data),
                                .dnat(family: t.family, address: data, port: port)]]
-                for (i, e) in eps.enumerated() { endpointSlots[first + UInt32(i)] = [.address(e.address), .port(e.port)] }
+                for (i, e) in eps.enumerated() {
+                    endpointSlots[EndpointSlot(shard: shard, slot: first + UInt32(i))] = [.address(e.address), .port(e.port)]
+                }
             }
             // Hairpin: a pod reaching itself through its Service is masqueraded (postrouting).
             for e in eps { shared[SharedKey(.hairpin, [.address(e.address), .address(e.address)])] = .accept }
@@ -143,7 +146,14 @@ struct ServiceObjects: Hashable, Sendable {
     }
 }
 
-/// Consecutive slots of the `endpoints` map.
+/// One element of an `endpoints-<shard>` map.
+struct EndpointSlot: Hashable, Sendable, Comparable {
+    var shard: Int
+    var slot: UInt32
+    static func < (l: Self, r: Self) -> Bool { (l.shard, l.slot) < (r.shard, r.slot) }
+}
+
+/// Consecutive slots of the `endpoints` maps (unique across shards).
 struct SlotRange: Hashable, Sendable {
     var first: UInt32
     var count: Int
