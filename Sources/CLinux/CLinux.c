@@ -1,10 +1,5 @@
 #define _GNU_SOURCE
-#include <errno.h>
 #include <sched.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <stdlib.h>
 #include <malloc.h>
@@ -12,6 +7,10 @@
 #include <errno.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "CLinux.h"
@@ -119,12 +118,17 @@ int trellis_udp_batch_send(int fd, trellis_udp_batch *b, int n) {
         sent += r;
     }
     return m;
+}
+
 int trellis_set_child_subreaper(int on) { return prctl(PR_SET_CHILD_SUBREAPER, (unsigned long)on, 0, 0, 0); }
 int trellis_is_child_subreaper(void) {
     int on = 0;
     if (prctl(PR_GET_CHILD_SUBREAPER, (unsigned long)&on, 0, 0, 0) != 0) return -1;
     return on;
+}
+
 int trellis_pidfd_open(int pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+
 int trellis_pidfd_reap(int pidfd, int nohang, int *code, int *signo) {
     siginfo_t info = {0};
     int rc;
@@ -136,6 +140,8 @@ int trellis_pidfd_reap(int pidfd, int nohang, int *code, int *signo) {
     if (info.si_code == CLD_EXITED) { *code = info.si_status; *signo = 0; }
     else { *code = 128 + info.si_status; *signo = info.si_status; }
     return 1;
+}
+
 int trellis_spawn_addchdir(void *actions, const char *path) {
     return posix_spawn_file_actions_addchdir_np((posix_spawn_file_actions_t *)actions, path);
 }

@@ -119,11 +119,6 @@ extension Expression {
             nftnl_expr_set_u32(e, a(NFTNL_EXPR_REJECT_TYPE), UInt32(NFT_REJECT_TCP_RST.rawValue))
             nftnl_expr_set_u8(e, a(NFTNL_EXPR_REJECT_CODE), 0)
             return e
-        case let .ct(key, register):
-            let e = nftnl_expr_alloc("ct")!
-            nftnl_expr_set_u32(e, a(NFTNL_EXPR_CT_KEY), key.rawValue)
-            nftnl_expr_set_u32(e, a(NFTNL_EXPR_CT_DREG), register.wire)
-            return e
         case let .dynsetUpdate(set, register, timeout):
             let e = nftnl_expr_alloc("dynset")!
             nftnl_expr_set_u32(e, a(NFTNL_EXPR_DYNSET_SREG_KEY), register.wire)

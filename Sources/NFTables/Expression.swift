@@ -52,8 +52,6 @@ public enum Expression: Hashable, Sendable {
     case mapLookup(set: String, register: Register = .r0, dataRegister: Register)
     /// Adds or refreshes `key : data` in a dynamic map. `nft`: `update @map { ip saddr : … }`.
     case dynsetUpdateMap(set: String, register: Register = .r0, dataRegister: Register, timeoutMilliseconds: UInt64? = nil)
-    /// Loads conntrack data into `register`. `nft`: `ct state`, `ct mark`, …
-    case ct(CtKey, register: Register = .r0)
 
     /// `ct state new` (the first packet of a connection).
     public static var ctStateNew: [Expression] {
@@ -177,24 +175,6 @@ public enum MetaKey: UInt32, Hashable, Sendable {
     }
 }
 
-/// Conntrack keys. Raw values are `NFT_CT_*`.
-public enum CtKey: UInt32, Hashable, Sendable, CustomStringConvertible {
-    /// A 4-byte host-order bitmask: invalid 1, established 2, related 4, new 8, untracked 64.
-    case state = 0
-    /// One byte: 0 original, 1 reply.
-    case direction = 1
-    /// The connection's 4-byte mark (host order).
-    case mark = 3
-
-    public var description: String {
-        switch self {
-        case .state: "state"
-        case .direction: "direction"
-        case .mark: "mark"
-        }
-    }
-}
-
 /// Comparison operators. Raw values are `NFT_CMP_*`.
 public enum CmpOp: UInt32, Hashable, Sendable {
     case eq = 0, neq, lt, lte, gt, gte
@@ -202,7 +182,13 @@ public enum CmpOp: UInt32, Hashable, Sendable {
 
 /// Conntrack keys. Raw values are `NFT_CT_*`.
 public enum CtKey: UInt32, Hashable, Sendable, CustomStringConvertible {
-    case state = 0, direction = 1, status = 2, mark = 3
+    /// A 4-byte host-order bitmask: invalid 1, established 2, related 4, new 8, untracked 64.
+    case state = 0
+    /// One byte: 0 original, 1 reply.
+    case direction = 1
+    case status = 2
+    /// The connection's 4-byte mark (host order).
+    case mark = 3
 
     public var description: String {
         switch self {
@@ -272,7 +258,6 @@ extension Expression: CustomStringConvertible {
         case let .dnat(f, a, p): "dnat \(f == .v4 ? "ip" : "ip6") to \(a)" + (p.map { ":\($0)" } ?? "")
         case let .rejectPortUnreachable(f): "reject with \(f == .v4 ? "icmp" : "icmpv6") port-unreachable"
         case let .dynsetUpdate(set, r, t): "update @\(set) { \(r)" + (t.map { " timeout \($0)ms" } ?? "") + " }"
-        case let .ct(k, r): "ct \(k) => \(r)"
         case .rejectTCPReset: "reject with tcp reset"
         case let .mapLookup(set, r, d): "\(d) = \(r) map @\(set)"
         case let .dynsetUpdateMap(set, r, d, t): "update @\(set) { \(r) : \(d)" + (t.map { " timeout \($0)ms" } ?? "") + " }"

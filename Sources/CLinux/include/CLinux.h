@@ -29,6 +29,7 @@ const void *trellis_udp_batch_peer(trellis_udp_batch *b, int i, unsigned int *le
 /* sendmmsg of the replies of slots 0..<n (slots without one are skipped): the number
    sent, or -1 with errno. */
 int trellis_udp_batch_send(int fd, trellis_udp_batch *b, int n);
+
 /* prctl(PR_SET_CHILD_SUBREAPER, on): orphaned descendants are re-parented to this process. */
 int trellis_set_child_subreaper(int on);
 /* prctl(PR_GET_CHILD_SUBREAPER): 1, 0, or -1 with errno set. */
@@ -40,5 +41,6 @@ int trellis_pidfd_open(int pid);
 int trellis_pidfd_reap(int pidfd, int nohang, int *code, int *signo);
 /* posix_spawn_file_actions_addchdir_np(3); `actions` is a posix_spawn_file_actions_t *. */
 int trellis_spawn_addchdir(void *actions, const char *path);
+
 
 #endif
