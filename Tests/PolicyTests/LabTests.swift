@@ -81,7 +81,14 @@ private func lines(_ path: String) -> [String] {
             usleep(400_000)  // the window: address and server up, enforcer not told yet
             let programmedAt = Date().timeIntervalSince1970
             try lab.enforcer.upsert(F.pod(ns, name, ip: ip))
-            usleep(400_000)
+            if ns == "z" {
+                // The control must get through once programmed; under load that can take a while.
+                _ = eventually(timeout: 15) {
+                    lines(out).contains { (Double($0.split(separator: " ").dropFirst().first ?? "") ?? 0) >= programmedAt }
+                }
+            } else {
+                usleep(400_000)
+            }
             try PolicyLab.write("", to: stop)
             _ = hammer.wait()
             let times = lines(out).compactMap { Double($0.split(separator: " ")[1]) }
