@@ -1,4 +1,6 @@
 import ArgumentParser
+import KubeAPI
+import KubeClient
 import ClusterDNS
 import DNSWire
 import Foundation
@@ -44,6 +46,8 @@ extension Trellis {
         var lameDuck: Double = 5
         @Option(name: .long, help: "Load Kubernetes objects from this JSON file (array or List) instead of an API server.")
         var fixture: String?
+        @Option(name: .long, help: "Kubeconfig for the API server (default: $KUBECONFIG, in-cluster, ~/.kube/config); not with --fixture.")
+        var kubeconfig: String?
 
         func validate() throws {
             guard IPAddress(listen) != nil else { throw ValidationError("--listen: not an IP address: \(listen)") }
@@ -55,7 +59,7 @@ extension Trellis {
                     throw ValidationError("--upstreams: bad upstream \(u)")
                 }
             }
-            guard fixture != nil else { throw ValidationError("--fixture FILE is required until the API client lands") }
+            if fixture != nil && kubeconfig != nil { throw ValidationError("--fixture and --kubeconfig exclude each other") }
         }
 
         func run() async throws {
@@ -91,10 +95,39 @@ extension Trellis {
                 log("trellis dns: metrics on http://\(metricsAddress.hasPrefix("[") ? metricsAddress : host + ":" + String(health!.port))/metrics")
             }
             log("trellis dns: serving \(options.zone) on \(listen) port \(server.port) (UDP and TCP)")
+            var informers: SharedInformerFactory?
             if let fixture {
                 let n = try zone.load(fixture: Data(contentsOf: URL(fileURLWithPath: fixture)))
                 ClusterZone.releaseFreeMemory()
                 log("trellis dns: loaded \(n) objects from \(fixture); \(zone.snapshot.nameCount) names")
+            } else {
+                let client = try KubeClient(config: ClientConfig.resolve(kubeconfigPath: kubeconfig))
+                let factory = SharedInformerFactory(client: client)
+                informers = factory
+                factory.informer(Service.self).addHandler { event in
+                    if case .deleted(let o) = event { zone.delete(service: o) } else { zone.upsert(service: event.object) }
+                }
+                factory.informer(EndpointSlice.self).addHandler { event in
+                    if case .deleted(let o) = event { zone.delete(endpointSlice: o) } else { zone.upsert(endpointSlice: event.object) }
+                }
+                factory.informer(Namespace.self).addHandler { event in
+                    if case .deleted(let o) = event { zone.delete(namespace: o) } else { zone.upsert(namespace: event.object) }
+                }
+                if options.pods != .disabled || options.autopath {
+                    factory.informer(Pod.self).addHandler { event in
+                        if case .deleted(let o) = event { zone.delete(pod: o) } else { zone.upsert(pod: event.object) }
+                    }
+                }
+                factory.start()
+                Task {
+                    do {
+                        try await factory.waitForSync()
+                        zone.markSynced()
+                        log("trellis dns: synced with \(client.config.server)")
+                    } catch {
+                        log("trellis dns: informers stopped: \(error)")
+                    }
+                }
             }
             let lameMilliseconds = Int(lameDuck * 1000)
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
@@ -109,6 +142,7 @@ extension Trellis {
                 }
                 once.keep(signals)
             }
+            informers?.shutdown()
             forwarder?.stop()
             health?.stop()
             log("trellis dns: stopped")
