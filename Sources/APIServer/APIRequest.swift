@@ -11,6 +11,8 @@ public struct APIRequest: Sendable {
     /// Header names lower-cased.
     public var headers: [String: String]
     public var body: [UInt8]
+    /// The identity of a client certificate verified against the cluster CA, if one was presented.
+    public var clientCertificate: ClientCertificateIdentity?
 
     public init(method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:],
                 body: [UInt8] = []) {

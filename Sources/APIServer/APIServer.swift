@@ -54,9 +54,12 @@ public final class APIServer: Sendable {
     public struct TLSFiles: Sendable, Equatable {
         public var certificateChain: String
         public var privateKey: String
-        public init(certificateChain: String, privateKey: String) {
+        /// CA (PEM file) whose client certificates authenticate (CN user, O groups); nil: none.
+        public var clientCA: String?
+        public init(certificateChain: String, privateKey: String, clientCA: String? = nil) {
             self.certificateChain = certificateChain
             self.privateKey = privateKey
+            self.clientCA = clientCA
         }
     }
 
@@ -114,7 +117,13 @@ public final class APIServer: Sendable {
         let tlsContext = try configuration.tls.map { files -> NIOSSLContext in
             let chain = try NIOSSLCertificate.fromPEMFile(files.certificateChain).map { NIOSSLCertificateSource.certificate($0) }
             let key = try NIOSSLPrivateKey(file: files.privateKey, format: .pem)
-            return try NIOSSLContext(configuration: .makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key)))
+            var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+            if let clientCA = files.clientCA {
+                // Verified when presented; tokens still work without one.
+                tls.certificateVerification = .optionalVerification
+                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(clientCA))
+            }
+            return try NIOSSLContext(configuration: tls)
         }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)

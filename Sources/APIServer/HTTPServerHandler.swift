@@ -1,6 +1,7 @@
 import KubeAPI
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// Collects one HTTP request, hands it to the `RequestPipeline` in a Task (store writes are
 /// async and must never block the event loop), and writes the response back through the
@@ -39,7 +40,8 @@ final class HTTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             self.head = nil
             var headers: [String: String] = [:]
             for (name, value) in head.headers { headers[name.lowercased()] = value }
-            let request = APIRequest(method: head.method.rawValue, uri: head.uri, headers: headers, body: body)
+            var request = APIRequest(method: head.method.rawValue, uri: head.uri, headers: headers, body: body)
+            request.clientCertificate = clientIdentity(context)
             body = []
             let tooLarge = bodyTooLarge
             let writer = ResponseWriter(context: context, version: head.version, keepAlive: head.isKeepAlive)
@@ -54,6 +56,19 @@ final class HTTPServerHandler: ChannelInboundHandler, RemovableChannelHandler {
                 connections.requestFinished()
             }
         }
+    }
+
+    /// The verified client certificate's identity (read once per connection).
+    private var identity: ClientCertificateIdentity??
+    private func clientIdentity(_ context: ChannelHandlerContext) -> ClientCertificateIdentity? {
+        if let identity { return identity }
+        var found: ClientCertificateIdentity?
+        if let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self),
+           let certificate = tls.peerCertificate, let der = try? certificate.toDERBytes() {
+            found = ClientCertificateIdentity(der: der)
+        }
+        identity = .some(found)
+        return found
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -1,6 +1,7 @@
-/// Bearer-token authentication: the static token file first, then ServiceAccount token Secrets.
-/// Every identity gets `system:authenticated`. A request without a token, or with an unknown
-/// one, is nil (401).
+/// Bearer-token authentication: the static token file first, then ServiceAccount token Secrets;
+/// without a token, a client certificate verified against the cluster CA (CN = user, O =
+/// groups). Every identity gets `system:authenticated`. A request with neither, or with an
+/// unknown token, is nil (401).
 public struct TokenAuthenticator: Authenticator {
     public let staticTokens: [BearerToken: UserInfo]
     /// The ServiceAccount token index now (from a `StoreMirror`).
@@ -14,7 +15,9 @@ public struct TokenAuthenticator: Authenticator {
     }
 
     public func authenticate(_ request: APIRequest) -> UserInfo? {
-        guard let token = BearerToken(authorization: request.headers["authorization"]) else { return nil }
+        guard let token = BearerToken(authorization: request.headers["authorization"]) else {
+            return request.clientCertificate?.user
+        }
         if let user = staticTokens[token] { return user }
         return serviceAccountTokens().user(for: token)
     }

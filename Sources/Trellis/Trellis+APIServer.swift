@@ -33,6 +33,9 @@ extension Trellis {
         @Option(name: .long, help: "Private key of --tls-cert-file (PEM).")
         var tlsPrivateKeyFile: String?
 
+        @Option(name: .long, help: "CA (PEM) whose client certificates authenticate users (CN user, O groups); default: the generated cluster CA.")
+        var clientCAFile: String?
+
         @Flag(name: .long, help: "Serve plain HTTP (no TLS). kubectl sends no credentials over plain HTTP.")
         var insecureHTTP = false
 
@@ -110,10 +113,11 @@ extension Trellis {
             configuration.namespaceListeners = try namespaceListeners()
             var caText: String?
             if let tlsCertFile, let tlsPrivateKeyFile {
-                configuration.tls = .init(certificateChain: tlsCertFile, privateKey: tlsPrivateKeyFile)
+                configuration.tls = .init(certificateChain: tlsCertFile, privateKey: tlsPrivateKeyFile, clientCA: clientCAFile)
             } else if !insecureHTTP {
                 let pki = try ClusterPKI.ensure(in: dataDir, host: host, extraHosts: configuration.namespaceListeners.map(\.host))
-                configuration.tls = .init(certificateChain: pki.serverCertificate, privateKey: pki.serverKey)
+                configuration.tls = .init(certificateChain: pki.serverCertificate, privateKey: pki.serverKey,
+                                          clientCA: clientCAFile ?? pki.caCertificate)
                 caText = try String(contentsOfFile: pki.caCertificate, encoding: .utf8)
             }
             let scheme = configuration.tls == nil ? "http" : "https"
