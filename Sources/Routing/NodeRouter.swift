@@ -23,6 +23,7 @@ public final class NodeRouter: @unchecked Sendable {
     private let lock = RoutingLock()
     private var nodes: [String: NodeInfo] = [:]
     private var published: [String: String]?
+    private var stopped = false
 
     /// The outcome of one pass.
     public struct PassResult: Sendable {
@@ -92,14 +93,24 @@ public final class NodeRouter: @unchecked Sendable {
     @discardableResult
     public func resync() -> PassResult { lock.withLock { pass() } }
 
-    /// Removes every route, neighbour, FDB entry and the VTEP this daemon owns.
+    /// Removes every route, neighbour, FDB entry and the VTEP this daemon owns, and turns
+    /// later passes into no-ops (so a pass racing with shutdown cannot put them back).
     @discardableResult
-    public func teardown() -> ReconcileReport { lock.withLock { reconciler.removeAll() } }
+    public func teardown() -> ReconcileReport {
+        lock.withLock {
+            stopped = true
+            return reconciler.removeAll()
+        }
+    }
 
     // MARK: Pass
 
     private func pass() -> PassResult {
         var result = PassResult(plan: nil, report: ReconcileReport(), error: nil)
+        if stopped {
+            result.error = RoutingError("plan", "node \(config.nodeName)", "stopped")
+            return result
+        }
         defer { onPass(result) }
         guard let local = nodes[config.nodeName] else {
             result.error = RoutingError("plan", "node \(config.nodeName)", "this node's Node object is not known yet")
