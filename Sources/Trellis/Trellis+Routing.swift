@@ -1,0 +1,193 @@
+import ArgumentParser
+import Foundation
+import KubeAPI
+import NetNS
+import Netlink
+import Routing
+import SubnetPlugins
+
+extension Trellis {
+    /// `trellis routing`: routes to every other node's pods (host-gw, vxlan or hybrid).
+    struct RoutingCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "routing",
+            abstract: "Route pod traffic between nodes: host-gw, vxlan or hybrid.",
+            discussion: """
+                Watches Node objects (from --nodes-file, a JSON Node list re-read when it changes), and keeps \
+                this node's kernel state in line with them: routes marked with protocol --route-protocol, and in \
+                vxlan/hybrid mode one VTEP device with a permanent neighbour and FDB entry per remote node. \
+                Writes this node's pod CIDRs and pod MTU to --subnet-file for trellis-hostgw and trellis-vxlan. \
+                Every --resync-interval, and at once when one of its routes or permanent neighbour/FDB entries is deleted, the whole state is re-applied, so hand-made changes are undone.
+                """)
+
+        @Option(help: "hostgw, vxlan or hybrid.")
+        var mode: String = "vxlan"
+
+        @Option(help: "This node's name (default: $NODE_NAME, else the host name).")
+        var nodeName: String?
+
+        @Option(help: "Run in this network namespace (a name under /var/run/netns, or a path).")
+        var netns: String?
+
+        @Option(help: "The underlay interface (default: the one holding this node's InternalIP).")
+        var iface: String?
+
+        @Option(help: "VXLAN network identifier.")
+        var vni: UInt32 = 1
+
+        @Option(help: "VXLAN UDP port.")
+        var vxlanPort: UInt16 = 4789
+
+        @Option(help: "Name of the VTEP device.")
+        var vtepName: String = "trellis.vxlan"
+
+        @Option(help: "Route protocol number marking this daemon's routes.")
+        var routeProtocol: UInt8 = RoutingConfig.defaultRouteProtocol
+
+        @Option(help: "A JSON file with the Node objects (a NodeList or an array), re-read when it changes.")
+        var nodesFile: String
+
+        @Option(help: "Where to write this node's pod CIDRs and MTU for the CNI plugins.")
+        var subnetFile: String = SubnetFile.defaultPath
+
+        @Option(help: "Seconds between full passes.")
+        var resyncInterval: Double = 5
+
+        @Flag(help: "Apply once and exit (print the plan).")
+        var once = false
+
+        @Flag(help: "On SIGTERM, remove the routes, neighbours, FDB entries and VTEP this daemon made.")
+        var teardownOnExit = false
+
+        func validate() throws {
+            guard RoutingMode(rawValue: mode) != nil else { throw ValidationError("--mode must be hostgw, vxlan or hybrid, got \"\(mode)\"") }
+            guard resyncInterval > 0 else { throw ValidationError("--resync-interval must be positive") }
+            if vtepName.utf8.count > 15 || vtepName.isEmpty { throw ValidationError("--vtep-name must be 1-15 bytes") }
+        }
+
+        func run() async throws {
+            let name = nodeName ?? ProcessInfo.processInfo.environment["NODE_NAME"] ?? ProcessInfo.processInfo.hostName
+            let config = RoutingConfig(mode: RoutingMode(rawValue: mode)!, nodeName: name, vni: vni, port: vxlanPort,
+                                       vtepName: vtepName, routeProtocol: routeProtocol)
+            let kernel: RTNetlink
+            if let netns {
+                kernel = try RTNetlink(in: netns.contains("/") ? NetNS.open(path: netns) : NetNS.open(named: netns))
+            } else {
+                kernel = try RTNetlink()
+            }
+            let output = PassOutput(subnetFile: subnetFile, mode: mode)
+            let router = NodeRouter(config: config, kernel: kernel, iface: iface,
+                                    publish: { annotations in
+                                        let text = annotations.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+                                        log("trellis routing: publish annotations on node \(name): \(text.joined(separator: " "))")
+                                    },
+                                    onPass: { output.report($0) })
+            let source = NodesFile(path: nodesFile)
+            let first = router.replaceAll(try source.read())
+            if once {
+                if let plan = first.plan { print(plan.description) }
+                if let error = first.error { throw error }
+                return
+            }
+            let teardown = teardownOnExit
+            let signals = SignalWatch([SIGTERM, SIGINT]) {
+                if teardown {
+                    let report = router.teardown()
+                    for c in report.changes { log("trellis routing: \(c)") }
+                }
+                log("trellis routing: stopped")
+                Foundation.exit(0)
+            }
+            defer { signals.cancel() }
+            log("trellis routing: node \(name), mode \(mode), nodes from \(nodesFile)")
+            let interval = Duration.milliseconds(Int(resyncInterval * 1000))
+            let proto = RouteProtocol(rawValue: routeProtocol)
+            while true {
+                // A deletion of something we own (a route of our protocol, a permanent
+                // neighbour or FDB entry) starts a pass at once; otherwise one per interval.
+                if (try? kernel.waitForDeletion(routeProtocol: proto, timeout: interval)) == nil {
+                    try await Task.sleep(for: interval)
+                }
+                do {
+                    if let nodes = try source.readIfChanged() { router.replaceAll(nodes) } else { router.resync() }
+                } catch {
+                    log("trellis routing: \(nodesFile): \(error)")
+                }
+            }
+        }
+    }
+}
+
+/// Logs what a pass did and keeps the subnet file current. Thread-safe.
+final class PassOutput: @unchecked Sendable {
+    let subnetFile: String
+    let mode: String
+    private let lock = NSLock()
+    private var lastSubnet: SubnetFile?
+    private var lastProblems: [PeerProblem] = []
+    private var lastError: RoutingError?
+
+    init(subnetFile: String, mode: String) {
+        self.subnetFile = subnetFile
+        self.mode = mode
+    }
+
+    func report(_ result: NodeRouter.PassResult) {
+        lock.withLock {
+            for c in result.report.changes { log("trellis routing: \(c)") }
+            for e in result.report.errors { log("trellis routing: error: \(e)") }
+            if result.error != lastError, let e = result.error { log("trellis routing: \(e)") }
+            lastError = result.error
+            guard let plan = result.plan else { return }
+            if plan.problems != lastProblems {
+                for p in plan.problems { log("trellis routing: unreachable \(p)") }
+                lastProblems = plan.problems
+            }
+            let subnet = SubnetFile(mode: mode, podCIDRs: plan.localPodCIDRs, mtu: plan.podMTU)
+            if subnet != lastSubnet {
+                do {
+                    try subnet.write(path: subnetFile)
+                    lastSubnet = subnet
+                    log("trellis routing: wrote \(subnetFile): subnets \(plan.localPodCIDRs.map(\.description).joined(separator: ",")) mtu \(plan.podMTU)")
+                } catch {
+                    log("trellis routing: cannot write \(subnetFile): \(error)")
+                }
+            }
+        }
+    }
+}
+
+/// The `--nodes-file` fixture: a NodeList (`{"items":[…]}`) or a JSON array of Nodes.
+struct NodesFile {
+    let path: String
+    private let lastModified = Box<Date?>(nil)
+
+    init(path: String) { self.path = path }
+
+    func read() throws -> [Node] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        lastModified.value = modified()
+        if data.first(where: { !$0.isWhitespace }) == UInt8(ascii: "[") {
+            return try KubeJSON.decode([Node].self, from: data)
+        }
+        return try KubeJSON.decode(KubeList<Node>.self, from: data).items
+    }
+
+    /// The nodes when the file changed since the last read, else nil.
+    func readIfChanged() throws -> [Node]? {
+        modified() == lastModified.value ? nil : try read()
+    }
+
+    private func modified() -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+    }
+}
+
+final class Box<T>: @unchecked Sendable {
+    var value: T
+    init(_ value: T) { self.value = value }
+}
+
+private extension UInt8 {
+    var isWhitespace: Bool { self == 0x20 || self == 0x0a || self == 0x0d || self == 0x09 }
+}
