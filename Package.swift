@@ -44,14 +44,19 @@ let package = Package(
         .target(name: "KubeAPI", dependencies: ["NetAddr"]),
 
         // API server storage: revisioned objects with watch, SQLite (WAL) by default.
-        .target(name: "Store", dependencies: ["CSQLite"]),
+        .target(name: "Store", dependencies: [
+            "CSQLite",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
 
         // DNS wire format (RFC 1035, EDNS0): pure, allocation-light, never crashes on input.
         .target(name: "DNSWire"),
 
         // The embedded API server: Kubernetes REST over HTTP on SwiftNIO.
         .target(name: "APIServer", dependencies: [
-            "KubeAPI", "NetAddr", "Store",
+            "KubeAPI", "NetAddr", "NetNS", "Store",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -64,6 +69,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         // Prometheus metrics and health endpoints shared by the daemons.
@@ -80,7 +86,7 @@ let package = Package(
         .target(name: "Policy", dependencies: ["KubeAPI", "NetAddr", "NetNS", "NFTables", "Telemetry"]),
 
         // Control-plane companions: controllers and scheduler as pure reconcilers plus their loops.
-        .target(name: "Controllers", dependencies: ["KubeAPI", "NetAddr"]),
+        .target(name: "Controllers", dependencies: ["KubeAPI", "KubeClient", "NetAddr"]),
 
         // Multi-node pod networking: host-gw, vxlan and BGP route reconciliation (`trellis routing`).
         .target(name: "Routing", dependencies: ["KubeAPI", "NetAddr", "NetNS", "Netlink", "Telemetry",
@@ -116,11 +122,11 @@ let package = Package(
         .testTarget(name: "PodNetworkTests", dependencies: ["PodNetwork", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
-        .testTarget(name: "APIServerTests", dependencies: ["APIServer", "KubeAPI", "Store", "TestSupport"]),
+        .testTarget(name: "APIServerTests", dependencies: ["APIServer", "KubeAPI", "Store", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CLibraryTests", dependencies: ["CBPF", "CIPSet"]),
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", "APIServer", "Store", "TestSupport"]),
-        .testTarget(name: "ControllersTests", dependencies: ["Controllers", "KubeAPI", "NetAddr"]),
+        .testTarget(name: "ControllersTests", dependencies: ["Controllers", "KubeAPI", "KubeClient", "NetAddr", "APIServer", "Store", "TestSupport"]),
         .testTarget(name: "KubeletTests", dependencies: ["Kubelet", "KubeAPI", "NetAddr", "NetNS", "Netlink", "TestSupport"]),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "SubnetPlugins", "KubeAPI", "NetAddr", "NetNS", "Netlink", "TestSupport",
                                                         .product(name: "NIOPosix", package: "swift-nio")], exclude: ["Golden"]),

@@ -16,6 +16,8 @@ packages=(
   jq netcat-openbsd bc curl openssl python3
   # routing lab: socat carries the cross-node TCP checks, BIRD 2 is the BGP interop peer
   socat bird2
+  # real etcd: the API server's etcd backend is tested against a 3-member cluster on loopback
+  etcd-server
 )
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -57,4 +59,10 @@ fi
 if ! command -v kubernetes-validate >/dev/null 2>&1 && command -v pip3 >/dev/null 2>&1; then
   pip3 install -q kubernetes-validate==1.37.0 >/dev/null 2>&1 \
     || echo "setup: could not install kubernetes-validate; the schema test will skip" >&2
+fi
+
+# The official Kubernetes Python client: an API server test lists and watches through it.
+if ! python3 -c 'import kubernetes' >/dev/null 2>&1; then
+  pip3 install -q kubernetes==37.0.2 >/dev/null 2>&1 \
+    || { echo "setup: could not install the kubernetes Python client (pip3 install kubernetes)" >&2; exit 1; }
 fi

@@ -47,6 +47,7 @@ extension Status {
         case .expired(let requested, let compacted): return .expired(requested: requested, compacted: compacted)
         case .invalidKey(let key): return .badRequest("invalid object key \(key)")
         case .closed, .sqlite, .corrupt: return .internalError(storeError.description)
+        case .unavailable: return Status(code: 503, reason: "ServiceUnavailable", message: storeError.description)
         }
     }
 }

@@ -4,6 +4,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import Store
+import NetNS
 
 /// The Kubernetes REST API over HTTP/1.1 on SwiftNIO, backed by an `ObjectStore`.
 ///
@@ -21,6 +22,9 @@ public final class APIServer: Sendable {
         /// Serve HTTPS with this certificate chain and key (PEM files); nil serves plain HTTP.
         /// kubectl sends credentials only over TLS.
         public var tls: TLSFiles?
+        /// More listeners, each bound inside a network namespace (by path), so that hosts in a
+        /// lab of namespaces reach the server without touching the host's network.
+        public var namespaceListeners: [NamespaceListener] = []
         /// Service cluster IP ranges and the node port range.
         public var services = ServiceAllocator.Configuration()
 
@@ -34,7 +38,18 @@ public final class APIServer: Sendable {
         }
     }
 
-    /// How callers are identified and what they may do.
+    /// A listener inside a network namespace.
+    public struct NamespaceListener: Sendable, Equatable {
+        public var netnsPath: String
+        public var host: String
+        public var port: Int
+        public init(netnsPath: String, host: String, port: Int) {
+            self.netnsPath = netnsPath
+            self.host = host
+            self.port = port
+        }
+    }
+
     /// PEM files of the serving certificate chain and its private key.
     public struct TLSFiles: Sendable, Equatable {
         public var certificateChain: String
@@ -57,6 +72,7 @@ public final class APIServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let channel = LockedChannel()
     private let connections = ConnectionTracker()
+    private let extraChannels = ChannelList()
     private let mirrors: [any MirrorControl]
 
     public init(store: any ObjectStore, configuration: Configuration = Configuration()) {
@@ -116,6 +132,15 @@ public final class APIServer: Sendable {
             }
         let server = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
         channel.set(server)
+        for listener in configuration.namespaceListeners {
+            let fd = try NamespaceSocket.bound(listener)
+            do {
+                extraChannels.add(try await bootstrap.withBoundSocket(fd).get())
+            } catch {
+                close(fd)
+                throw error
+            }
+        }
         return server.localAddress?.port ?? configuration.port
     }
 
@@ -133,9 +158,57 @@ public final class APIServer: Sendable {
     /// stops the event loops. Idempotent.
     public func shutdown() async {
         if let server = channel.get() { try? await server.close() }
+        for extra in extraChannels.all { try? await extra.close() }
         await connections.closeAll()
         try? await group.shutdownGracefully()
         for mirror in mirrors { mirror.stop() }
+    }
+}
+
+/// Listening channels besides the main one.
+private final class ChannelList: @unchecked Sendable {
+    private let lock = NSLock()
+    private var channels: [any Channel] = []
+    func add(_ c: any Channel) { lock.lock(); channels.append(c); lock.unlock() }
+    var all: [any Channel] { lock.lock(); defer { lock.unlock() }; return channels }
+}
+
+/// A TCP socket created and bound inside a network namespace (it stays in that namespace
+/// whichever thread uses it later).
+enum NamespaceSocket {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func bound(_ listener: APIServer.NamespaceListener) throws -> CInt {
+        let netns = try NetNS.open(path: listener.netnsPath)
+        return try netns.withEntered { () throws -> CInt in
+            var v4 = sockaddr_in()
+            var v6 = sockaddr_in6()
+            let isV6 = listener.host.contains(":")
+            if isV6 {
+                v6.sin6_family = sa_family_t(AF_INET6)
+                v6.sin6_port = in_port_t(UInt16(listener.port).bigEndian)
+                guard inet_pton(AF_INET6, listener.host, &v6.sin6_addr) == 1 else { throw Failure(description: "\(listener.host) is not an address") }
+            } else {
+                v4.sin_family = sa_family_t(AF_INET)
+                v4.sin_port = in_port_t(UInt16(listener.port).bigEndian)
+                guard inet_pton(AF_INET, listener.host, &v4.sin_addr) == 1 else { throw Failure(description: "\(listener.host) is not an address") }
+            }
+            let fd = socket(isV6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard fd >= 0 else { throw Failure(description: "socket in \(listener.netnsPath): errno \(errno)") }
+            var one: CInt = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<CInt>.size))
+            let rc = isV6
+                ? withUnsafePointer(to: &v6) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+                : withUnsafePointer(to: &v4) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            guard rc == 0 else {
+                let error = errno
+                close(fd)
+                throw Failure(description: "bind \(listener.host):\(listener.port) in \(listener.netnsPath): errno \(error)")
+            }
+            return fd
+        }
     }
 }
 

@@ -9,6 +9,7 @@ extension ResourceHandler {
            try store.get(key: key(Namespace.resource, nil, namespace)) == nil {
             throw Status.notFound(Namespace.resource, name: namespace)
         }
+        if target.resource.namespaced, let namespace = target.namespace { try checkNotTerminating(namespace) }
         var object = try ObjectLifecycle.prepareCreate(body, target: target)
         let name = object.name ?? ""
         let admitted = try admitCreate(&object, target)
@@ -49,6 +50,7 @@ extension ResourceHandler {
             }
             admitted.abandoned()
             deleted(current, target.resource)
+            if target.resource.namespaced, let namespace = target.namespace { try await finishNamespaceIfEmpty(namespace) }
             return object.responseBytes()
         }
         let newRevision: Revision
@@ -133,10 +135,14 @@ extension ResourceHandler {
                 throw Status(code: 409, reason: "Conflict", message: "Precondition failed: ResourceVersion in precondition: \(rv), ResourceVersion in object meta: \(current.resourceVersion ?? "")")
             }
             do {
+                if isNamespace(target.resource), target.subresource == nil {
+                    return try await deleteNamespace(target, current: current, revision: revision)
+                }
                 switch ObjectLifecycle.deletion(of: current, resource: target.resource, gracePeriod: requestedGrace) {
                 case .now:
                     try await store.delete(key: key(target.resource, target.namespace, target.name ?? ""), expectedRevision: revision)
                     deleted(current, target.resource)
+                    if target.resource.namespaced, let namespace = target.namespace { try await finishNamespaceIfEmpty(namespace) }
                     return .json(200, current.responseBytes())
                 case .unchanged:
                     return .json(200, current.responseBytes())

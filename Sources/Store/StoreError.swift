@@ -17,6 +17,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case sqlite(code: Int32, message: String, operation: String)
     /// The database holds something this code cannot have written (a revision gap, …).
     case corrupt(String)
+    /// The backing service (etcd) could not be reached or refused the operation.
+    case unavailable(String)
 
     public var description: String {
         switch self {
@@ -31,6 +33,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .sqlite(let code, let message, let operation):
             "sqlite \(operation): \(message) (\(sqliteCodeDescription(code)), code \(code))"
         case .corrupt(let what): "store is corrupt: \(what)"
+        case .unavailable(let what): "store unavailable: \(what)"
         }
     }
 }

@@ -13,7 +13,7 @@ struct ClusterPKI {
     var serverKey: String { directory + "/apiserver.key" }
     private var serverNames: String { directory + "/apiserver.names" }
 
-    static func ensure(in dataDir: String, host: String) throws -> ClusterPKI {
+    static func ensure(in dataDir: String, host: String, extraHosts: [String] = []) throws -> ClusterPKI {
         let pki = ClusterPKI(directory: dataDir + "/pki")
         try FileManager.default.createDirectory(atPath: pki.directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
@@ -26,10 +26,11 @@ struct ClusterPKI {
             // A new CA invalidates any serving certificate: force a new one below.
             try? fm.removeItem(atPath: pki.serverNames)
         }
-        let names = Self.alternativeNames(host: host)
-        let current = (try? String(contentsOfFile: pki.serverNames, encoding: .utf8)) ?? ""
+        var names = Self.alternativeNames(host: host)
+        for extra in extraHosts where !names.contains(Self.name(for: extra)) { names.append(Self.name(for: extra)) }
+        let current = Set(((try? String(contentsOfFile: pki.serverNames, encoding: .utf8)) ?? "").split(separator: ",").map(String.init))
         if !fm.fileExists(atPath: pki.serverCertificate) || !fm.fileExists(atPath: pki.serverKey)
-            || !current.split(separator: ",").map(String.init).contains(Self.name(for: host)) {
+            || !([host] + extraHosts).allSatisfy({ current.contains(Self.name(for: $0)) || $0 == "0.0.0.0" || $0 == "::" }) {
             try pki.issueServerCertificate(names: names)
             try names.joined(separator: ",").write(toFile: pki.serverNames, atomically: true, encoding: .utf8)
         }

@@ -9,7 +9,7 @@ extension Trellis {
     struct APIServerCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "apiserver",
-            abstract: "Serve the Kubernetes API (HTTPS, bearer tokens, RBAC) from DIR/store.sqlite.",
+            abstract: "Serve the Kubernetes API (HTTPS, bearer tokens, RBAC) from DIR/store.sqlite or etcd.",
             discussion: """
                 On first start, generates a cluster CA and a serving certificate in DIR/pki (openssl CLI) unless \
                 --tls-cert-file/--tls-private-key-file are given, and an admin token (user admin, group \
@@ -36,6 +36,22 @@ extension Trellis {
         @Flag(name: .long, help: "Serve plain HTTP (no TLS). kubectl sends no credentials over plain HTTP.")
         var insecureHTTP = false
 
+        @Option(name: .customLong("listen-in-netns"),
+                help: "Also listen inside a network namespace: NETNS=HOST:PORT (NETNS a name under /var/run/netns or a path); repeatable.")
+        var listenInNetns: [String] = []
+
+        @Option(name: .long, help: "Store in etcd instead of DIR/store.sqlite: comma-separated member URLs (http://HOST:PORT).")
+        var etcdServers: String?
+
+        @Option(name: .long, help: "Key prefix in etcd.")
+        var etcdPrefix: String = "/trellis"
+
+        @Option(name: .long, help: "Service cluster IP range(s): one CIDR, or one IPv4 and one IPv6 CIDR, comma-separated.")
+        var serviceClusterIPRange: String = "10.96.0.0/12"
+
+        @Option(name: .long, help: "Node port range FIRST-LAST.")
+        var serviceNodePortRange: String = "30000-32767"
+
         func validate() throws {
             guard parsedListen != nil else { throw ValidationError("--listen must be HOST:PORT, got \"\(listen)\"") }
             if (tlsCertFile == nil) != (tlsPrivateKeyFile == nil) {
@@ -43,6 +59,26 @@ extension Trellis {
             }
             if insecureHTTP && tlsCertFile != nil {
                 throw ValidationError("--insecure-http and --tls-cert-file exclude each other")
+            }
+            do {
+                _ = try ServiceAllocator.Configuration.parse(serviceCIDRs: serviceClusterIPRange, nodePorts: serviceNodePortRange)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            if let etcdServers, etcdServers.split(separator: ",").isEmpty { throw ValidationError("--etcd-servers is empty") }
+            _ = try namespaceListeners()
+            if !etcdPrefix.hasPrefix("/") { throw ValidationError("--etcd-prefix must start with /") }
+        }
+
+        func namespaceListeners() throws -> [APIServer.NamespaceListener] {
+            try listenInNetns.map { text in
+                guard let eq = text.firstIndex(of: "="), let colon = text.lastIndex(of: ":"), eq < colon,
+                      let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
+                    throw ValidationError("--listen-in-netns must be NETNS=HOST:PORT, got \"\(text)\"")
+                }
+                let netns = String(text[..<eq])
+                let host = String(text[text.index(after: eq)..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+                return APIServer.NamespaceListener(netnsPath: netns.contains("/") ? netns : "/var/run/netns/" + netns, host: host, port: port)
             }
         }
 
@@ -56,15 +92,27 @@ extension Trellis {
         func run() async throws {
             let (host, port) = parsedListen!
             try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-            let store = try SQLiteStore(path: dataDir + "/store.sqlite")
-            defer { store.close() }
+            let store: any ObjectStore
+            let closeStore: () -> Void
+            if let etcdServers {
+                var options = EtcdStore.Options()
+                options.keyPrefix = etcdPrefix
+                let etcd = try await EtcdStore(endpoints: etcdServers.split(separator: ",").map(String.init), options: options)
+                (store, closeStore) = (etcd, etcd.close)
+            } else {
+                let sqlite = try SQLiteStore(path: dataDir + "/store.sqlite")
+                (store, closeStore) = (sqlite, sqlite.close)
+            }
+            defer { closeStore() }
             let tokenFile = try loadTokens()
             var configuration = APIServer.Configuration(host: host, port: port, access: .rbac(tokenFile: tokenFile))
+            configuration.services = try ServiceAllocator.Configuration.parse(serviceCIDRs: serviceClusterIPRange, nodePorts: serviceNodePortRange)
+            configuration.namespaceListeners = try namespaceListeners()
             var caText: String?
             if let tlsCertFile, let tlsPrivateKeyFile {
                 configuration.tls = .init(certificateChain: tlsCertFile, privateKey: tlsPrivateKeyFile)
             } else if !insecureHTTP {
-                let pki = try ClusterPKI.ensure(in: dataDir, host: host)
+                let pki = try ClusterPKI.ensure(in: dataDir, host: host, extraHosts: configuration.namespaceListeners.map(\.host))
                 configuration.tls = .init(certificateChain: pki.serverCertificate, privateKey: pki.serverKey)
                 caText = try String(contentsOfFile: pki.caCertificate, encoding: .utf8)
             }

@@ -6,5 +6,5 @@ struct Trellis: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trellis",
         abstract: "A Kubernetes networking stack and the control plane to run it on one machine.",
-        subcommands: [APIServerCommand.self, RoutingCommand.self])
+        subcommands: [APIServerCommand.self, ControllerManagerCommand.self, SchedulerCommand.self, RoutingCommand.self])
 }

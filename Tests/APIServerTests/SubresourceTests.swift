@@ -103,4 +103,29 @@ import TestSupport
         #expect(s3 == 200)
         #expect(await f.json("GET", maps + "/held").0 == 404, "removing the last finalizer completes the deletion")
     }
+
+    @Test func deletingANamespaceDeletesItsContent() async throws {
+        let f = try await PipelineFixture()
+        #expect(await f.json("POST", "/api/v1/namespaces", #"{"metadata":{"name":"doomed"}}"#).0 == 201)
+        let base = "/api/v1/namespaces/doomed"
+        #expect(await f.json("POST", base + "/configmaps", #"{"metadata":{"name":"c"}}"#).0 == 201)
+        #expect(await f.json("POST", base + "/pods", pod("free")).0 == 201)
+        #expect(await f.json("POST", base + "/pods", pod("bound", node: "n1")).0 == 201)
+        let (status, body) = await f.json("DELETE", "/api/v1/namespaces/doomed")
+        #expect(status == 200)
+        #expect(body[path: "status.phase"] == "Terminating")
+        #expect(await f.json("GET", base + "/configmaps/c").0 == 404)
+        #expect(await f.json("GET", base + "/pods/free").0 == 404)
+        // The bound pod is being deleted gracefully and holds the namespace.
+        let (_, bound) = await f.json("GET", base + "/pods/bound")
+        #expect(bound[path: "metadata.deletionTimestamp"]?.stringValue != nil)
+        #expect(await f.json("GET", "/api/v1/namespaces/doomed").0 == 200)
+        let (refused, message) = await f.json("POST", base + "/configmaps", #"{"metadata":{"name":"late"}}"#)
+        #expect(refused == 403)
+        #expect(message["message"]?.stringValue?.contains("being terminated") == true)
+        // The kubelet's final delete removes the pod, and with it the namespace.
+        #expect(await f.json("DELETE", base + "/pods/bound?gracePeriodSeconds=0").0 == 200)
+        #expect(await f.json("GET", "/api/v1/namespaces/doomed").0 == 404)
+        #expect(await f.json("DELETE", "/api/v1/namespaces/default").0 == 403)
+    }
 }

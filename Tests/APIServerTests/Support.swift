@@ -4,15 +4,30 @@ import KubeAPI
 import Store
 import TestSupport
 
-/// A pipeline over a fresh SQLite store with the initial namespaces; no sockets.
+/// The store the API tests run on: SQLite, or with `TRELLIS_TEST_STORE=etcd` a real etcd
+/// (one member shared by the process, a fresh key prefix per store).
+func makeTestStore(_ dir: ScratchDirectory, fullSync: Bool = true) async throws -> any ObjectStore & ClosableStore {
+    if ProcessInfo.processInfo.environment["TRELLIS_TEST_STORE"] == "etcd" {
+        var options = EtcdStore.Options()
+        options.keyPrefix = "/t" + UUID().uuidString.prefix(8).lowercased()
+        return try await EtcdStore(endpoints: SharedEtcd.cluster.clientURLs, options: options)
+    }
+    return try SQLiteStore(path: dir.path + "/store.sqlite", options: { var o = SQLiteStore.Options(); o.fullSync = fullSync; return o }())
+}
+
+protocol ClosableStore { func close() }
+extension SQLiteStore: ClosableStore {}
+extension EtcdStore: ClosableStore {}
+
+/// A pipeline over a fresh store with the initial namespaces; no sockets.
 final class PipelineFixture: @unchecked Sendable {
     let dir: ScratchDirectory
-    let store: SQLiteStore
+    let store: any ObjectStore & ClosableStore
     let pipeline: RequestPipeline
 
     init(bookmarkInterval: Duration = .seconds(60)) async throws {
         dir = try ScratchDirectory()
-        store = try SQLiteStore(path: dir.path + "/store.sqlite", options: { var o = SQLiteStore.Options(); o.fullSync = false; return o }())
+        store = try await makeTestStore(dir, fullSync: false)
         let resources = ResourceHandler(store: store, bookmarkInterval: bookmarkInterval)
         // Handler tests, not access control: they opt in to admitting everything.
         pipeline = RequestPipeline(resources: resources, authenticator: InsecureAdmitAll(), authorizer: InsecureAdmitAll())
@@ -54,7 +69,7 @@ final class ServerFixture: @unchecked Sendable {
         """)
 
     let dir: ScratchDirectory
-    let store: SQLiteStore
+    let store: any ObjectStore & ClosableStore
     let server: APIServer
     let url: String
     let kubeconfig: String
@@ -62,7 +77,7 @@ final class ServerFixture: @unchecked Sendable {
 
     init(bookmarkInterval: Duration = .seconds(60)) async throws {
         dir = try ScratchDirectory()
-        store = try SQLiteStore(path: dir.path + "/store.sqlite")
+        store = try await makeTestStore(dir)
         server = APIServer(store: store, configuration: .init(host: "127.0.0.1", port: 0, bookmarkInterval: bookmarkInterval,
                                                               eventLoopThreads: 1, access: .rbac(tokenFile: Self.tokenFile)))
         let port = try await server.start()

@@ -1,2 +1,0 @@
-/// Kubernetes API client (issue 3): see docs/ARCHITECTURE.md.
-enum KubeClientModule {}
