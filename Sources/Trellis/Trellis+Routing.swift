@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KubeAPI
+import KubeClient
 import NetNS
 import Netlink
 import Routing
@@ -13,7 +14,9 @@ extension Trellis {
             commandName: "routing",
             abstract: "Route pod traffic between nodes: host-gw, vxlan or hybrid.",
             discussion: """
-                Watches Node objects (from --nodes-file, a JSON Node list re-read when it changes), and keeps \
+                Watches Node objects (through a shared informer on the API server, or from --nodes-file, a JSON Node \
+                list re-read when it changes), publishes this node's VTEP MAC and public IP as annotations (a merge \
+                patch; with --nodes-file they are only logged), and keeps \
                 this node's kernel state in line with them: routes marked with protocol --route-protocol, and in \
                 vxlan/hybrid mode one VTEP device with a permanent neighbour and FDB entry per remote node. \
                 Writes this node's pod CIDRs and pod MTU to --subnet-file for trellis-hostgw and trellis-vxlan. \
@@ -44,8 +47,11 @@ extension Trellis {
         @Option(help: "Route protocol number marking this daemon's routes.")
         var routeProtocol: UInt8 = RoutingConfig.defaultRouteProtocol
 
-        @Option(help: "A JSON file with the Node objects (a NodeList or an array), re-read when it changes.")
-        var nodesFile: String
+        @Option(help: "A JSON file with the Node objects (a NodeList or an array), re-read when it changes; instead of the API server.")
+        var nodesFile: String?
+
+        @Option(help: "Kubeconfig for the API server (default: $KUBECONFIG, in-cluster, ~/.kube/config). Ignored with --nodes-file.")
+        var kubeconfig: String?
 
         @Option(help: "Where to write this node's pod CIDRs and MTU for the CNI plugins.")
         var subnetFile: String = SubnetFile.defaultPath
@@ -76,19 +82,20 @@ extension Trellis {
                 kernel = try RTNetlink()
             }
             let output = PassOutput(subnetFile: subnetFile, mode: mode)
+            let client: KubeClient? = nodesFile == nil ? try KubeClient(config: ClientConfig.resolve(kubeconfigPath: kubeconfig)) : nil
             let router = NodeRouter(config: config, kernel: kernel, iface: iface,
                                     publish: { annotations in
                                         let text = annotations.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
                                         log("trellis routing: publish annotations on node \(name): \(text.joined(separator: " "))")
+                                        guard let client else { return }
+                                        let patch = JSONValue.object(["metadata": .object(["annotations": .object(annotations.mapValues { .string($0) })])])
+                                        Task {
+                                            do { _ = try await client.patch(Node.self, name: name, patch: patch) } catch {
+                                                log("trellis routing: cannot annotate node \(name): \(error)")
+                                            }
+                                        }
                                     },
                                     onPass: { output.report($0) })
-            let source = NodesFile(path: nodesFile)
-            let first = router.replaceAll(try source.read())
-            if once {
-                if let plan = first.plan { print(plan.description) }
-                if let error = first.error { throw error }
-                return
-            }
             let teardown = teardownOnExit
             let signals = SignalWatch([SIGTERM, SIGINT]) {
                 if teardown {
@@ -99,7 +106,32 @@ extension Trellis {
                 Foundation.exit(0)
             }
             defer { signals.cancel() }
-            log("trellis routing: node \(name), mode \(mode), nodes from \(nodesFile)")
+            let source = nodesFile.map { NodesFile(path: $0) }
+            if let source {
+                let first = router.replaceAll(try source.read())
+                if once {
+                    if let plan = first.plan { print(plan.description) }
+                    if let error = first.error { throw error }
+                    return
+                }
+                log("trellis routing: node \(name), mode \(mode), nodes from \(source.path)")
+            } else if let client {
+                // The informer drives passes: each Node add/update/delete is one event.
+                let factory = SharedInformerFactory(client: client)
+                factory.informer(Node.self).addEventHandler(
+                    onAdd: { router.upsert($0) },
+                    onUpdate: { _, new in router.upsert(new) },
+                    onDelete: { router.delete(nodeNamed: $0.metadata.name ?? "") })
+                factory.start()
+                try await factory.waitForSync()
+                log("trellis routing: node \(name), mode \(mode), nodes from the API server")
+                if once {
+                    let pass = router.resync()
+                    if let plan = pass.plan { print(plan.description) }
+                    if let error = pass.error { throw error }
+                    return
+                }
+            }
             let interval = Duration.milliseconds(Int(resyncInterval * 1000))
             let proto = RouteProtocol(rawValue: routeProtocol)
             while true {
@@ -109,9 +141,9 @@ extension Trellis {
                     try await Task.sleep(for: interval)
                 }
                 do {
-                    if let nodes = try source.readIfChanged() { router.replaceAll(nodes) } else { router.resync() }
+                    if let source, let nodes = try source.readIfChanged() { router.replaceAll(nodes) } else { router.resync() }
                 } catch {
-                    log("trellis routing: \(nodesFile): \(error)")
+                    log("trellis routing: \(source?.path ?? ""): \(error)")
                 }
             }
         }

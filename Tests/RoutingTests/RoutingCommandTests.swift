@@ -45,3 +45,43 @@ struct RoutingCommandTests {
         #expect(try routes().isEmpty, "--teardown-on-exit removes what the daemon made")
     }
 }
+
+/// `trellis routing --kubeconfig`: Nodes from a real `trellis apiserver` through the shared
+/// informer, this node's VTEP MAC published by a merge patch, a deleted Node's entries removed.
+@Suite(.serialized, .enabled(if: isRoot, "needs root for network namespaces"))
+struct RoutingAPIServerTests {
+    @Test func followsNodesFromTheAPIServerAndPublishesItsVTEP() throws {
+        let lab = try RoutingLab(mode: .vxlan)
+        for i in 1...2 { try lab.addNode(i) }
+        let dir = lab.data.path + "/api"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let log = dir + "/apiserver.log"
+        let server = try BackgroundProcess(["sh", "-c", "exec \(builtProductsDirectory)/trellis apiserver --data-dir \(dir) --listen 127.0.0.1:0 > \(log) 2>&1"])
+        defer { server.stop() }
+        let kubeconfig = dir + "/admin.kubeconfig"
+        #expect(eventually(timeout: 60) { ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("serving ") && FileManager.default.fileExists(atPath: kubeconfig) })
+        let kubectl = ["kubectl", "--kubeconfig", kubeconfig]
+        // Node addresses as annotations: status is not settable on create.
+        func manifest(_ n: Int, mac: String? = nil) -> String {
+            var annotations = [#""routing.trellis.dev/public-ip":"10.50.0.\#(10 + n)""#]
+            if let mac { annotations.append(#""routing.trellis.dev/vtep-mac":"\#(mac)""#) }
+            return #"{"apiVersion":"v1","kind":"Node","metadata":{"name":"node\#(n)","annotations":{\#(annotations.joined(separator: ","))}},"spec":{"podCIDR":"10.244.\#(n).0/24","podCIDRs":["10.244.\#(n).0/24"]}}"#
+        }
+        try shell(kubectl + ["create", "--validate=false", "-f", "-"], stdin: manifest(1))
+        try shell(kubectl + ["create", "--validate=false", "-f", "-"], stdin: manifest(2, mac: NodeRouter.vtepMAC(nodeName: "node2", vni: 1).description))
+        let n1 = lab.nodes[0]
+        let daemon = try BackgroundProcess([builtProductsDirectory + "/trellis", "routing", "--mode", "vxlan", "--node-name", "node1",
+                                            "--netns", n1.ns.name, "--kubeconfig", kubeconfig, "--subnet-file", lab.data.path + "/subnet.env",
+                                            "--resync-interval", "0.5"])
+        defer { daemon.stop() }
+        func routes() throws -> String { try n1.ns.run(["ip", "route", "show", "proto", "84"]).stdout }
+        #expect(try eventually(timeout: 20) { try routes().contains("10.244.2.0/24 via 10.244.2.0 dev trellis.vxlan") }, "\((try? routes()) ?? "")")
+        let mac1 = NodeRouter.vtepMAC(nodeName: "node1", vni: 1).description
+        #expect(try eventually(timeout: 10) {
+            try shell(kubectl + ["get", "node", "node1", "-o", "jsonpath={.metadata.annotations}"]).stdout.contains(mac1)
+        }, "node1 carries its VTEP MAC")
+        try shell(kubectl + ["delete", "node", "node2"])
+        #expect(try eventually(timeout: 10) { try !routes().contains("10.244.2.0") })
+        #expect(try !n1.ns.run(["bridge", "fdb", "show", "dev", "trellis.vxlan"]).stdout.contains("10.50.0.12"))
+    }
+}
