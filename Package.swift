@@ -102,6 +102,7 @@ let package = Package(
         .executableTarget(name: "Trellis", dependencies: [
             "APIServer", "KubeClient", "Controllers", "Kubelet", "Routing", "SubnetPlugins", "ClusterDNS", "ServiceProxy", "Policy", "Telemetry",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
 
         // CNI plugin binaries: each main is one call into a library.

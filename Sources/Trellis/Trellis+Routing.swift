@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import KubeAPI
 import KubeClient
+import NIOPosix
+import NetAddr
 import NetNS
 import Netlink
 import Routing
@@ -23,8 +25,17 @@ extension Trellis {
                 Every --resync-interval, and at once when one of its routes or permanent neighbour/FDB entries is deleted, the whole state is re-applied, so hand-made changes are undone.
                 """)
 
-        @Option(help: "hostgw, vxlan or hybrid.")
+        @Option(help: "hostgw, vxlan, hybrid or bgp.")
         var mode: String = "vxlan"
+
+        @Option(help: "bgp mode: this node's AS number (4-octet allowed).")
+        var asn: UInt32 = 64512
+
+        @Option(help: "bgp mode: a peer as ADDRESS:ASN (IPv6 as [ADDRESS]:ASN); repeatable.")
+        var bgpPeer: [String] = []
+
+        @Option(help: "bgp mode: TCP port of the peers.")
+        var bgpPort: UInt16 = 179
 
         @Option(help: "This node's name (default: $NODE_NAME, else the host name).")
         var nodeName: String?
@@ -66,14 +77,18 @@ extension Trellis {
         var teardownOnExit = false
 
         func validate() throws {
-            guard RoutingMode(rawValue: mode) != nil else { throw ValidationError("--mode must be hostgw, vxlan or hybrid, got \"\(mode)\"") }
+            guard RoutingMode(rawValue: mode) != nil || mode == "bgp" else { throw ValidationError("--mode must be hostgw, vxlan, hybrid or bgp, got \"\(mode)\"") }
+            for p in bgpPeer where Self.parsePeer(p) == nil { throw ValidationError("--bgp-peer must be ADDRESS:ASN, got \"\(p)\"") }
+            if mode == "bgp" && bgpPeer.isEmpty { throw ValidationError("--mode bgp needs at least one --bgp-peer") }
             guard resyncInterval > 0 else { throw ValidationError("--resync-interval must be positive") }
             if vtepName.utf8.count > 15 || vtepName.isEmpty { throw ValidationError("--vtep-name must be 1-15 bytes") }
         }
 
         func run() async throws {
             let name = nodeName ?? ProcessInfo.processInfo.environment["NODE_NAME"] ?? ProcessInfo.processInfo.hostName
-            let config = RoutingConfig(mode: RoutingMode(rawValue: mode)!, nodeName: name, vni: vni, port: vxlanPort,
+            let bgp = mode == "bgp"
+            // bgp: the router only tracks this node (pod CIDRs, subnet file); peers route via BGP.
+            let config = RoutingConfig(mode: RoutingMode(rawValue: mode) ?? .hostGW, nodeName: name, vni: vni, port: vxlanPort,
                                        vtepName: vtepName, routeProtocol: routeProtocol)
             let kernel: RTNetlink
             if let netns {
@@ -82,6 +97,7 @@ extension Trellis {
                 kernel = try RTNetlink()
             }
             let output = PassOutput(subnetFile: subnetFile, mode: mode)
+            let speakerBox = Box<BGPSpeaker?>(nil), ownNode = Box<NodeInfo?>(nil)
             let client: KubeClient? = nodesFile == nil ? try KubeClient(config: ClientConfig.resolve(kubeconfigPath: kubeconfig)) : nil
             let router = NodeRouter(config: config, kernel: kernel, iface: iface,
                                     publish: { annotations in
@@ -95,7 +111,15 @@ extension Trellis {
                                             }
                                         }
                                     },
-                                    onPass: { output.report($0) })
+                                    onPass: { result in
+                                        output.report(result)
+                                        if bgp, let plan = result.plan { speakerBox.value?.exportPodCIDRs(plan.localPodCIDRs, ownNode.value) }
+                                    })
+            let mine: @Sendable ([Node]) -> [Node] = { nodes in
+                let own = nodes.filter { $0.metadata.name == name }
+                if let n = own.first { ownNode.value = NodeInfo(n) }
+                return bgp ? own : nodes
+            }
             let teardown = teardownOnExit
             let signals = SignalWatch([SIGTERM, SIGINT]) {
                 if teardown {
@@ -108,7 +132,7 @@ extension Trellis {
             defer { signals.cancel() }
             let source = nodesFile.map { NodesFile(path: $0) }
             if let source {
-                let first = router.replaceAll(try source.read())
+                let first = router.replaceAll(mine(try source.read()))
                 if once {
                     if let plan = first.plan { print(plan.description) }
                     if let error = first.error { throw error }
@@ -119,8 +143,8 @@ extension Trellis {
                 // The informer drives passes: each Node add/update/delete is one event.
                 let factory = SharedInformerFactory(client: client)
                 factory.informer(Node.self).addEventHandler(
-                    onAdd: { router.upsert($0) },
-                    onUpdate: { _, new in router.upsert(new) },
+                    onAdd: { n in if !mine([n]).isEmpty { router.upsert(n) } },
+                    onUpdate: { _, new in if !mine([new]).isEmpty { router.upsert(new) } },
                     onDelete: { router.delete(nodeNamed: $0.metadata.name ?? "") })
                 factory.start()
                 try await factory.waitForSync()
@@ -132,6 +156,11 @@ extension Trellis {
                     return
                 }
             }
+            if bgp {
+                let speaker = try startSpeaker(kernel: kernel, own: ownNode.value)
+                speakerBox.value = speaker
+                router.resync()
+            }
             let interval = Duration.milliseconds(Int(resyncInterval * 1000))
             let proto = RouteProtocol(rawValue: routeProtocol)
             while true {
@@ -141,12 +170,48 @@ extension Trellis {
                     try await Task.sleep(for: interval)
                 }
                 do {
-                    if let source, let nodes = try source.readIfChanged() { router.replaceAll(nodes) } else { router.resync() }
+                    if let source, let nodes = try source.readIfChanged() { router.replaceAll(mine(nodes)) } else { router.resync() }
                 } catch {
                     log("trellis routing: \(source?.path ?? ""): \(error)")
                 }
             }
         }
+    }
+}
+
+extension Trellis.RoutingCommand {
+    static func parsePeer(_ text: String) -> BGPSpeaker.Peer? {
+        guard let colon = text.lastIndex(of: ":"), let asn = UInt32(text[text.index(after: colon)...]) else { return nil }
+        let host = text[..<colon].trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return IPAddress(host).map { BGPSpeaker.Peer(address: $0, asn: asn) }
+    }
+
+    /// The BGP speaker of `--mode bgp`: sessions to every `--bgp-peer`, learned routes in the
+    /// kernel with protocol 85, this node's pod CIDRs announced with its node IPs as next hops.
+    func startSpeaker(kernel: RTNetlink, own: NodeInfo?) throws -> BGPSpeaker {
+        guard let own, case .v4(let routerID)? = own.publicIP(.v4) else {
+            throw RoutingError("bgp", "node", "this node has no IPv4 address for the BGP router ID")
+        }
+        let installer = BGPRouteInstaller(kernel: kernel)
+        let ns: NetNS? = try netns.map { $0.contains("/") ? try NetNS.open(path: $0) : try NetNS.open(named: $0) }
+        let speaker = BGPSpeaker(configuration: .init(localASN: asn, routerID: routerID, peers: bgpPeer.compactMap(Self.parsePeer),
+                                                      port: bgpPort, netns: ns),
+                                 group: MultiThreadedEventLoopGroup.singleton) { event in
+            switch event {
+            case .established(let p): log("trellis routing: BGP session with \(p) established")
+            case .down(let p, let reason): log("trellis routing: BGP session with \(p) down: \(reason)")
+            case .routes: break
+            }
+            for e in installer.handle(event) { log("trellis routing: error: \(e)") }
+        }
+        speaker.start()
+        return speaker
+    }
+}
+
+extension BGPSpeaker {
+    func exportPodCIDRs(_ cidrs: [IPPrefix], _ own: NodeInfo?) {
+        announce(Exports(prefixes: cidrs, nextHop4: own?.publicIP(.v4), nextHop6: own?.publicIP(.v6)))
     }
 }
 

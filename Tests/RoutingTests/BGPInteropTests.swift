@@ -1,4 +1,5 @@
 import Foundation
+import KubeAPI
 import NIOPosix
 import NetAddr
 import Netlink
@@ -9,9 +10,10 @@ import TestSupport
 /// Our speaker against a real BIRD 2 in its own namespace on the lab LAN (issue 5 §3).
 @Suite(.serialized, .enabled(if: isRoot && FileManager.default.fileExists(atPath: "/usr/sbin/bird"), "needs root and bird2"))
 struct BGPInteropTests {
-    @Test func birdAndTrellisExchangePodCIDRsOverEBGPWithFourOctetAS() throws {
-        let lab = try RoutingLab(mode: .hostGW)
-        let node = try lab.addNode(1)
+    /// BIRD 2 in its own namespace on the lab's br0 at 10.50.0.2 / fd50::2, AS 64512, peering
+    /// with node1 (AS 4200000001) over eBGP; it announces 10.99.0.0/24 and fd99::/64 and
+    /// installs what it learns in its namespace's kernel (`proto bird`).
+    static func startBIRD(_ lab: RoutingLab) throws -> (ScratchNamespace, BackgroundProcess) {
         let bird = try ScratchNamespace("tbrd")
         try shell(["ip", "-n", lab.lan.name, "link", "add", "bird\(bird.name.suffix(6))", "type", "veth", "peer", "name", "eth0", "netns", bird.name])
         try lab.lan.run(["ip", "link", "set", "bird\(bird.name.suffix(6))", "master", "br0", "up"])
@@ -36,6 +38,32 @@ struct BGPInteropTests {
             }
             """.write(toFile: conf, atomically: true, encoding: .utf8)
         let daemon = try BackgroundProcess(["ip", "netns", "exec", bird.name, "bird", "-f", "-c", conf, "-s", ctl, "-P", lab.data.path + "/bird.pid"])
+        return (bird, daemon)
+    }
+
+    @Test func trellisRoutingModeBGPAnnouncesThePodCIDR() throws {
+        let lab = try RoutingLab(mode: .hostGW)
+        let node = try lab.addNode(1)
+        let (bird, daemon) = try Self.startBIRD(lab)
+        defer { daemon.stop() }
+        let nodesFile = lab.data.path + "/nodes.json"
+        try KubeJSON.encode([node.object]).write(to: URL(fileURLWithPath: nodesFile))
+        let routing = try BackgroundProcess([builtProductsDirectory + "/trellis", "routing", "--mode", "bgp", "--node-name", "node1",
+                                             "--netns", node.ns.name, "--nodes-file", nodesFile, "--subnet-file", lab.data.path + "/subnet.env",
+                                             "--asn", "4200000001", "--bgp-peer", "10.50.0.2:64512", "--resync-interval", "0.5"])
+        defer { routing.stop() }
+        #expect(try eventually(timeout: 20) {
+            try bird.run(["ip", "route", "show", "proto", "bird"]).stdout.contains("10.244.1.0/24 via 10.50.0.11")
+        }, "BIRD learns node1's pod CIDR from trellis routing --mode bgp")
+        #expect(try eventually(timeout: 10) {
+            try node.ns.run(["ip", "route", "show", "proto", "85"]).stdout.contains("10.99.0.0/24 via 10.50.0.2")
+        }, "node1 installs BIRD's route with protocol 85")
+    }
+
+    @Test func birdAndTrellisExchangePodCIDRsOverEBGPWithFourOctetAS() throws {
+        let lab = try RoutingLab(mode: .hostGW)
+        let node = try lab.addNode(1)
+        let (bird, daemon) = try Self.startBIRD(lab)
         defer { daemon.stop() }
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
