@@ -79,6 +79,9 @@ struct BGPInteropTests {
         defer { speaker.stop() }
 
         #expect(try eventually(timeout: 20) { speaker.isEstablished(peer) }, "session Established with BIRD")
+        #expect(try eventually(timeout: 5) {
+            try bird.run(["birdc", "-s", lab.data.path + "/bird.ctl", "show", "protocols", "trellis"], check: false).stdout.contains("Established")
+        }, "BIRD's side of the session is Established too")
         func birdRoutes() throws -> String { try bird.run(["ip", "route", "show", "proto", "bird"]).stdout + (try bird.run(["ip", "-6", "route", "show", "proto", "bird"]).stdout) }
         #expect(try eventually(timeout: 10) {
             let r = try birdRoutes()

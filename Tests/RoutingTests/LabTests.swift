@@ -141,4 +141,21 @@ struct LabTests {
         #expect(try pods[0].ns.run(["ip", "route", "show", "default"]).stdout.contains("via 169.254.1.1"))
         #expect(try lab.pings(n1.ns, pods[0].v4))
     }
+
+    /// A 4th node joins: every pod reaches its pod; prints the convergence time (Node event to
+    /// the first successful ping from each existing pod).
+    @Test func aFourthNodeConverges() throws {
+        let lab = try RoutingLab(mode: .vxlan)
+        for i in 1...3 { try lab.addNode(i) }
+        lab.syncAll()
+        var pods = try lab.nodes.map { try lab.addPod(on: $0, plugin: "trellis-vxlan") }
+        let n4 = try lab.addNode(4)
+        let start = ContinuousClock.now
+        for r in lab.syncAll() { #expect(r.report.errors == []) }
+        let applied = ContinuousClock.now - start
+        pods.append(try lab.addPod(on: n4, plugin: "trellis-vxlan"))
+        for p in pods.dropLast() { #expect(try lab.pings(p.ns, pods[3].v4)) }
+        #expect(try lab.pings(pods[3].ns, pods[0].v6))
+        print("routing lab: 4th node applied on all 4 nodes in \(applied); reachable from every pod \(ContinuousClock.now - start) after the Node event (pod ADD included)")
+    }
 }
