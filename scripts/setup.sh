@@ -18,6 +18,8 @@ packages=(
   socat bird2
   # real etcd: the API server's etcd backend is tested against a 3-member cluster on loopback
   etcd-server
+  # cluster DNS: dig drives the DNS tests; dnsperf and NSD are the benchmark's load and reference
+  dnsutils dnsperf nsd
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -8,8 +8,12 @@ source scripts/setup.sh
 swift build --build-tests
 log=$(mktemp /tmp/trellis-test.XXXXXX.log)
 set +e
-swift test --skip-build >"$log" 2>&1
+# The kernel labs block threads for seconds at a time (processes, packets, sleeps); on two
+# cores they would starve the concurrency pool the async suites need, so they run apart.
+labs='PolicyTests|ServiceProxyTests|KubeletTests|RoutingTests'
+swift test --skip-build --skip "$labs" >"$log" 2>&1
 status=$?
+swift test --skip-build --filter "$labs" >>"$log" 2>&1 || status=1
 # The API server suite again, on a real etcd instead of SQLite.
 TRELLIS_TEST_STORE=etcd swift test --skip-build --filter APIServerTests >>"$log" 2>&1 || status=1
 set -e

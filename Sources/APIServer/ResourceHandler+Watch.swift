@@ -1,6 +1,7 @@
 import Foundation
 import KubeAPI
 import Store
+import Synchronization
 
 extension ResourceHandler {
     /// `?watch=1`: newline-delimited `{"type":..,"object":..}` events, streamed.
@@ -27,7 +28,7 @@ extension ResourceHandler {
         let timeout = request.query["timeoutSeconds"].flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil }
         let bookmark: Duration? = request.flag("allowWatchBookmarks") ? bookmarkInterval : nil
         let stream = Self.eventStream(events, initial: initial, from: from, filter: filter, resource: target.resource,
-                                      timeout: timeout, bookmarkInterval: bookmark)
+                                      timeout: timeout, bookmarkInterval: bookmark, cache: eventCache)
         return APIResponse(status: 200, headers: [("Content-Type", "application/json")], body: .stream(stream))
     }
 
@@ -42,14 +43,14 @@ extension ResourceHandler {
     /// missed events from the store instead of from this process's memory.
     static func eventStream(_ events: AsyncThrowingStream<Store.WatchEvent, Error>, initial: [[UInt8]], from: Revision,
                             filter: ObjectFilter, resource: ResourceInfo, timeout: Int?,
-                            bookmarkInterval: Duration?) -> AsyncThrowingStream<[UInt8], Error> {
+                            bookmarkInterval: Duration?, cache: EventEncodingCache? = nil) -> AsyncThrowingStream<[UInt8], Error> {
         AsyncThrowingStream(bufferingPolicy: .bufferingOldest(initial.count + watchBufferLimit)) { continuation in
             for line in initial { continuation.yield(line) }
             let progress = WatchProgress(from)
             let pump = Task {
                 do {
                     for try await event in events {
-                        if let line = try translate(event, filter: filter), case .dropped = continuation.yield(line) {
+                        if let line = try translate(event, filter: filter, cache: cache), case .dropped = continuation.yield(line) {
                             break
                         }
                         progress.set(event.modRevision)
@@ -88,26 +89,66 @@ extension ResourceHandler {
 
     /// One store event as the watcher sees it through its selectors: an object that starts
     /// matching is ADDED, one that stops matching is DELETED, one that never matched is skipped.
-    static func translate(_ event: Store.WatchEvent, filter: ObjectFilter) throws -> [UInt8]? {
-        let object = try ObjectDocument(stored: event.value, revision: event.modRevision)
-        let now = filter.matches(object)
+    static func translate(_ event: Store.WatchEvent, filter: ObjectFilter, cache: EventEncodingCache? = nil) throws -> [UInt8]? {
+        let (object, bytes) = try cache?.entry(for: event) ?? EventEncodingCache.encode(event)
+        let now = filter.isEmpty || filter.matches(object)
         switch event.kind {
-        case .added: return now ? line("ADDED", object.json) : nil
-        case .deleted: return now ? line("DELETED", object.json) : nil
+        case .added: return now ? line("ADDED", encoded: bytes) : nil
+        case .deleted: return now ? line("DELETED", encoded: bytes) : nil
         case .modified:
             let before = filter.isEmpty ? true
                 : try event.previousValue.map { filter.matches(try ObjectDocument(stored: $0, revision: event.modRevision)) } ?? false
             switch (before, now) {
-            case (true, true): return line("MODIFIED", object.json)
-            case (false, true): return line("ADDED", object.json)
-            case (true, false): return line("DELETED", object.json)
+            case (true, true): return line("MODIFIED", encoded: bytes)
+            case (false, true): return line("ADDED", encoded: bytes)
+            case (true, false): return line("DELETED", encoded: bytes)
             case (false, false): return nil
             }
         }
     }
 
+    /// `{"type":TYPE,"object":OBJECT}` and a newline, around an object already encoded.
+    static func line(_ type: String, encoded object: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(object.count + 40)
+        out += Array("{\"type\":\"\(type)\",\"object\":".utf8)
+        out += object
+        out += Array("}\n".utf8)
+        return out
+    }
+
     static func line(_ type: String, _ object: JSONValue) -> [UInt8] {
         Array(KubeJSON.encode(JSONValue.object(["type": .string(type), "object": object]))) + [UInt8(ascii: "\n")]
+    }
+}
+
+/// Each store event decoded and encoded once for all the watchers that deliver it (kube-apiserver
+/// caches serialized watch events the same way): a ring of the most recent events by revision.
+public final class EventEncodingCache: Sendable {
+    private struct Entry {
+        var revision: Revision
+        var object: ObjectDocument
+        var bytes: [UInt8]
+    }
+    private let slots: Mutex<[Entry?]>
+    private let capacity: Int
+
+    public init(capacity: Int = 4096) {
+        self.capacity = capacity
+        slots = Mutex(Array(repeating: nil, count: capacity))
+    }
+
+    func entry(for event: Store.WatchEvent) throws -> (ObjectDocument, [UInt8]) {
+        let slot = Int(UInt64(bitPattern: event.modRevision) % UInt64(capacity))
+        if let hit = slots.withLock({ $0[slot] }), hit.revision == event.modRevision { return (hit.object, hit.bytes) }
+        let (object, bytes) = try Self.encode(event)
+        slots.withLock { $0[slot] = Entry(revision: event.modRevision, object: object, bytes: bytes) }
+        return (object, bytes)
+    }
+
+    static func encode(_ event: Store.WatchEvent) throws -> (ObjectDocument, [UInt8]) {
+        let object = try ObjectDocument(stored: event.value, revision: event.modRevision)
+        return (object, Array(KubeJSON.encode(object.json)))
     }
 }
 

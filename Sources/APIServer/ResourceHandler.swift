@@ -11,6 +11,8 @@ public struct ResourceHandler: Sendable {
     public let bookmarkInterval: Duration
     /// Cluster IPs and node ports of Services.
     public let services: ServiceAllocator
+    /// Watch events encoded once for every watcher.
+    let eventCache = EventEncodingCache()
 
     public init(store: any ObjectStore, bookmarkInterval: Duration = .seconds(60), services: ServiceAllocator = ServiceAllocator()) {
         self.store = store

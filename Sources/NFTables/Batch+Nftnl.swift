@@ -33,14 +33,17 @@ extension Batch {
         var out = EncodedBatch()
         var seq = firstSeq
         out.beginSeq = seq
-        out.bytes += buildMessage { buf in nftnl_batch_begin(buf, seq) }
+        // One scratch buffer for every message: zeroing a fresh 64 KiB per message dominated
+        // the encoding of large batches (hundreds of thousands of rules).
+        var scratch = MessageScratch()
+        out.bytes += scratch.build { buf in nftnl_batch_begin(buf, seq) }
         for (index, op) in operations.enumerated() {
             try op.validate(index: index)
             for message in op.messages() {
                 seq &+= 1
                 out.operationBySeq[seq] = index
                 let s = seq
-                out.bytes += buildMessage { buf in
+                out.bytes += scratch.build { buf in
                     let nlh = nftnl_nlmsg_build_hdr(buf, message.type, UInt16(message.family),
                                                     message.flags | UInt16(NLM_F_ACK), s)!
                     message.payload(nlh)
@@ -50,7 +53,7 @@ extension Batch {
         }
         seq &+= 1
         out.endSeq = seq
-        out.bytes += buildMessage { buf in nftnl_batch_end(buf, seq) }
+        out.bytes += scratch.build { buf in nftnl_batch_end(buf, seq) }
         return out
     }
 }
@@ -64,6 +67,23 @@ func buildMessage(_ body: (UnsafeMutablePointer<CChar>) -> UnsafeMutablePointer<
     }
     precondition(length <= Limits.messageBuffer, "netlink message overflowed its buffer")
     return Array(buf.prefix(length))
+}
+
+/// A reusable message buffer; only the bytes the previous message used are zeroed again.
+struct MessageScratch {
+    private var buf = [UInt8](repeating: 0, count: Limits.messageBuffer)
+    private var dirty = 0
+
+    mutating func build(_ body: (UnsafeMutablePointer<CChar>) -> UnsafeMutablePointer<nlmsghdr>) -> [UInt8] {
+        buf.withUnsafeMutableBytes { raw in
+            if dirty > 0 { memset(raw.baseAddress!, 0, dirty) }
+            let nlh = body(raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            let length = Int(nlh.pointee.nlmsg_len)
+            precondition(length <= Limits.messageBuffer, "netlink message overflowed its buffer")
+            dirty = length
+            return Array(UnsafeRawBufferPointer(rebasing: raw[0..<length]))
+        }
+    }
 }
 
 /// One netlink message of an operation (an element operation may need several).
@@ -191,6 +211,10 @@ private func setMessage(_ type: UInt16, _ s: NFTSet, _ flags: UInt16) -> Message
             if s.isVerdictMap {
                 flags |= UInt32(NFT_SET_MAP.rawValue)
                 nftnl_set_set_u32(ns, attr(NFTNL_SET_DATA_TYPE), NFT_DATA_VERDICT.rawValue)
+            } else if s.dataType != nil {
+                flags |= UInt32(NFT_SET_MAP.rawValue)
+                nftnl_set_set_u32(ns, attr(NFTNL_SET_DATA_TYPE), s.dataTypeID)
+                nftnl_set_set_u32(ns, attr(NFTNL_SET_DATA_LEN), UInt32(s.dataLength))
             }
             nftnl_set_set_u32(ns, attr(NFTNL_SET_FLAGS), flags)
             nftnl_set_set_u32(ns, attr(NFTNL_SET_KEY_TYPE), s.keyTypeID)
@@ -242,6 +266,10 @@ struct WireElement {
         if let v = element.verdict {
             nftnl_set_elem_set_u32(ne, attr(NFTNL_SET_ELEM_VERDICT), UInt32(bitPattern: v.code))
             if let chain = v.chain { nftnl_set_elem_set_str(ne, attr(NFTNL_SET_ELEM_CHAIN), chain) }
+        }
+        if let data = element.data {
+            let bytes = data.flatMap { padded($0.startBytes) }
+            nftnl_set_elem_set(ne, attr(NFTNL_SET_ELEM_DATA), bytes, UInt32(bytes.count))
         }
         if let t = element.timeoutMilliseconds { nftnl_set_elem_set_u64(ne, attr(NFTNL_SET_ELEM_TIMEOUT), t) }
         if let u = element.userdata { nftnl_set_elem_set(ne, attr(NFTNL_SET_ELEM_USERDATA), u, UInt32(u.count)) }

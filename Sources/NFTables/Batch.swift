@@ -129,8 +129,10 @@ extension Batch {
             case .flushChain: verb = "flush chain"
             case let .addRule(r): return "add rule \(r.chain): \(r.expressions.map(\.description).joined(separator: "; "))"
             case let .addSet(s):
-                return "add \(s.isVerdictMap ? "map" : "set") \(s) { type \(s.key.map(\.rawValue).joined(separator: " . "))"
-                    + (s.isVerdictMap ? " : verdict" : "") + (s.flags.isEmpty ? "" : "; flags \(s.flags)") + " }"
+                return "add \(s.isVerdictMap || s.dataType != nil ? "map" : "set") \(s) { type \(s.key.map(\.rawValue).joined(separator: " . "))"
+                    + (s.isVerdictMap ? " : verdict" : "")
+                    + (s.dataType.map { " : " + $0.map(\.rawValue).joined(separator: " . ") } ?? "")
+                    + (s.flags.isEmpty ? "" : "; flags \(s.flags)") + " }"
             case .deleteSet: verb = "delete set"
             case .flushSet: verb = "flush set"
             case let .addElements(s, e): return "add element \(s) { \(e.map(\.description).joined(separator: ", ")) }"

@@ -19,12 +19,45 @@ public enum Expression: Hashable, Sendable {
     case lookup(set: String, register: Register = .r0, invert: Bool = false)
     /// Looks the key up in a verdict map and applies the verdict found. `nft`: `vmap @name`.
     case verdictMap(set: String, register: Register = .r0)
+    /// Loads conntrack metadata into `register`. `nft`: `ct state`, `ct direction`.
+    case ct(CtKey, register: Register = .r0)
+    /// Stores `register` into conntrack metadata. `nft`: `ct mark set …`.
+    case ctSet(CtKey, register: Register = .r0)
     /// A packet and byte counter. `nft`: `counter`.
     case counter
     /// Source NAT to the outgoing interface's address. `nft`: `masquerade`.
     case masquerade
     /// A verdict. `nft`: `accept`, `drop`, `return`, `jump CHAIN`, `goto CHAIN`.
     case verdict(Verdict)
+    /// Loads constant bytes (wire order) into `register`. `nft`: the `10.1.0.5` of `dnat to 10.1.0.5`.
+    case immediate(data: [UInt8], register: Register = .r0)
+    /// Sets packet metadata from `register`. `nft`: `meta mark set …`.
+    case metaSet(MetaKey, register: Register = .r0)
+    /// A uniformly random number in `offset..<offset + modulus` into `register`.
+    /// `nft`: `numgen random mod N offset K`.
+    case numgenRandom(modulus: UInt32, offset: UInt32 = 0, register: Register = .r0)
+    /// Destination NAT to the address in `address` and, when given, the port in `port`.
+    /// `nft`: `dnat ip to 10.1.0.5:8080`.
+    case dnat(family: IPFamily, address: Register, port: Register?)
+    /// Rejects with ICMP (v4) or ICMPv6 port unreachable: the client sees "connection refused".
+    /// `nft`: `reject with icmp port-unreachable` (ip) / `icmpv6 port-unreachable` (ip6).
+    case rejectPortUnreachable(IPFamily)
+    /// Rejects a TCP packet with a reset. `nft`: `reject with tcp reset`.
+    case rejectTCPReset
+    /// Adds the key in `register` to a dynamic set, or refreshes its timeout when present.
+    /// `nft`: `update @set { ip saddr timeout 10s }`.
+    case dynsetUpdate(set: String, register: Register = .r0, timeoutMilliseconds: UInt64? = nil)
+    /// Looks the key at `register` up in a data map and loads the value into `dataRegister`;
+    /// the rule stops when the key is missing. `nft`: `… map @name`.
+    case mapLookup(set: String, register: Register = .r0, dataRegister: Register)
+    /// Adds or refreshes `key : data` in a dynamic map. `nft`: `update @map { ip saddr : … }`.
+    case dynsetUpdateMap(set: String, register: Register = .r0, dataRegister: Register, timeoutMilliseconds: UInt64? = nil)
+
+    /// `ct state new` (the first packet of a connection).
+    public static var ctStateNew: [Expression] {
+        let new = withUnsafeBytes(of: UInt32(8)) { Array($0) }  // NF_CT_STATE_BIT(IP_CT_NEW), host order
+        return [.ct(.state), .bitwise(mask: new, xor: [0, 0, 0, 0]), .cmp(.neq, data: [0, 0, 0, 0])]
+    }
 
     /// `meta nfproto FAMILY` (the IP family of the packet in inet tables).
     public static func nfproto(_ family: IPFamily) -> [Expression] {
@@ -147,6 +180,26 @@ public enum CmpOp: UInt32, Hashable, Sendable {
     case eq = 0, neq, lt, lte, gt, gte
 }
 
+/// Conntrack keys. Raw values are `NFT_CT_*`.
+public enum CtKey: UInt32, Hashable, Sendable, CustomStringConvertible {
+    /// A 4-byte host-order bitmask: invalid 1, established 2, related 4, new 8, untracked 64.
+    case state = 0
+    /// One byte: 0 original, 1 reply.
+    case direction = 1
+    case status = 2
+    /// The connection's 4-byte mark (host order).
+    case mark = 3
+
+    public var description: String {
+        switch self {
+        case .state: "state"
+        case .direction: "direction"
+        case .status: "status"
+        case .mark: "mark"
+        }
+    }
+}
+
 /// Rule verdicts.
 public enum Verdict: Hashable, Sendable, CustomStringConvertible {
     case accept, drop, `continue`, `return`
@@ -194,9 +247,20 @@ extension Expression: CustomStringConvertible {
         case let .bitwise(r, mask, xor): "\(r) = (\(r) & \(hex(mask))) ^ \(hex(xor))"
         case let .lookup(set, r, invert): "\(r) \(invert ? "not in" : "in") @\(set)"
         case let .verdictMap(set, r): "\(r) vmap @\(set)"
+        case let .ct(k, r): "ct \(k) => \(r)"
+        case let .ctSet(k, r): "ct \(k) <= \(r)"
         case .counter: "counter"
         case .masquerade: "masquerade"
         case let .verdict(v): "\(v)"
+        case let .immediate(data, r): "\(r) = \(hex(data))"
+        case let .metaSet(k, r): "meta \(k) set \(r)"
+        case let .numgenRandom(m, o, r): "numgen random mod \(m)" + (o == 0 ? "" : " offset \(o)") + " => \(r)"
+        case let .dnat(f, a, p): "dnat \(f == .v4 ? "ip" : "ip6") to \(a)" + (p.map { ":\($0)" } ?? "")
+        case let .rejectPortUnreachable(f): "reject with \(f == .v4 ? "icmp" : "icmpv6") port-unreachable"
+        case let .dynsetUpdate(set, r, t): "update @\(set) { \(r)" + (t.map { " timeout \($0)ms" } ?? "") + " }"
+        case .rejectTCPReset: "reject with tcp reset"
+        case let .mapLookup(set, r, d): "\(d) = \(r) map @\(set)"
+        case let .dynsetUpdateMap(set, r, d, t): "update @\(set) { \(r) : \(d)" + (t.map { " timeout \($0)ms" } ?? "") + " }"
         }
     }
 }

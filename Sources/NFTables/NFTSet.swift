@@ -10,16 +10,24 @@ public struct NFTSet: Hashable, Sendable, CustomStringConvertible {
     public var isVerdictMap: Bool
     /// Default element timeout in milliseconds (needs `.timeout`).
     public var timeoutMilliseconds: UInt64?
+    /// The data type of a (non-verdict) map: `type K : D1 . D2`; nil for sets and verdict maps.
+    public var dataType: [SetKeyType]?
 
     public init(table: Table, name: String, key: [SetKeyType], flags: SetFlags = [],
-                isVerdictMap: Bool = false, timeoutMilliseconds: UInt64? = nil) {
+                isVerdictMap: Bool = false, timeoutMilliseconds: UInt64? = nil, dataType: [SetKeyType]? = nil) {
         self.table = table
         self.name = name
         self.key = key
         self.flags = flags
         self.isVerdictMap = isVerdictMap
         self.timeoutMilliseconds = timeoutMilliseconds
+        self.dataType = dataType
     }
+
+    /// Bytes of a data map's values, each field padded to a register.
+    public var dataLength: Int { (dataType ?? []).reduce(0) { $0 + ($1.length + 3) / 4 * 4 } }
+    /// nft's datatype id of the data (concatenations packed as for keys).
+    public var dataTypeID: UInt32 { (dataType ?? []).reduce(0) { $0 << 6 | $1.typeID } }
 
     public var description: String { "\(table) \(name)" }
 
@@ -76,12 +84,14 @@ public struct SetFlags: OptionSet, Hashable, Sendable {
     public static let constant = SetFlags(rawValue: 0x2)
     public static let interval = SetFlags(rawValue: 0x4)
     public static let timeout = SetFlags(rawValue: 0x10)
+    /// `NFT_SET_EVAL`: rules may add elements (`update @set { … }`); nft lists it as `dynamic`.
+    public static let dynamic = SetFlags(rawValue: 0x20)
 }
 
 extension SetFlags: CustomStringConvertible {
     /// `constant, interval, timeout`, as `nft` lists them.
     public var description: String {
-        [(SetFlags.constant, "constant"), (.interval, "interval"), (.timeout, "timeout")]
+        [(SetFlags.constant, "constant"), (.interval, "interval"), (.timeout, "timeout"), (.dynamic, "dynamic")]
             .filter { contains($0.0) }.map(\.1).joined(separator: ", ")
     }
 }

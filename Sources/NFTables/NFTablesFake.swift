@@ -120,7 +120,9 @@ public final class NFTablesFake: NFTablesOps, @unchecked Sendable, CustomStringC
             guard let t = tables[r.chain.table], t.chains[r.chain.name] != nil else { return ENOENT }
             for e in r.expressions {
                 switch e {
-                case let .lookup(set, _, _), let .verdictMap(set, _): if t.sets[set] == nil { return ENOENT }
+                case let .lookup(set, _, _), let .verdictMap(set, _), let .dynsetUpdate(set, _, _),
+                     let .mapLookup(set, _, _), let .dynsetUpdateMap(set, _, _, _):
+                    if t.sets[set] == nil { return ENOENT }
                 case let .verdict(v): if let c = v.chain, t.chains[c] == nil { return ENOENT }
                 default: break
                 }

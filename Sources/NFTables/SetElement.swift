@@ -68,13 +68,16 @@ public struct SetElement: Hashable, Sendable, CustomStringConvertible {
     public var comment: String?
     /// Per-element timeout in milliseconds (timeout sets).
     public var timeoutMilliseconds: UInt64?
+    /// The value, for data maps (one field per field of the map's data type).
+    public var data: [ElementField]?
 
     public init(_ fields: [ElementField], verdict: Verdict? = nil, comment: String? = nil,
-                timeoutMilliseconds: UInt64? = nil) {
+                timeoutMilliseconds: UInt64? = nil, data: [ElementField]? = nil) {
         self.fields = fields
         self.verdict = verdict
         self.comment = comment
         self.timeoutMilliseconds = timeoutMilliseconds
+        self.data = data
     }
 
     /// `a . b . c`, as `nft` prints a concatenated key.
@@ -83,6 +86,7 @@ public struct SetElement: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         var s = keyDescription
         if let verdict { s += " : \(verdict)" }
+        if let data { s += " : " + data.map(\.description).joined(separator: " . ") }
         if let comment { s += " comment \"\(comment)\"" }
         return s
     }

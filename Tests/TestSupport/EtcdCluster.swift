@@ -8,7 +8,8 @@ public final class EtcdCluster: @unchecked Sendable {
 
     public init(members: Int) throws {
         dir = try ScratchDirectory()
-        let base = Int.random(in: 20000...40000)
+        // Below the fixtures' 20000-32000 and the ephemeral range, so neither can collide with it.
+        let base = Int.random(in: 10000...19990)
         let names = (0..<members).map { "m\($0)" }
         clientURLs = (0..<members).map { "http://127.0.0.1:\(base + 2 * $0)" }
         let peerURLs = (0..<members).map { "http://127.0.0.1:\(base + 2 * $0 + 1)" }

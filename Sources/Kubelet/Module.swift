@@ -1,2 +1,0 @@
-/// The kubelet (issue 4): pods as network namespaces.
-enum KubeletModule {}

@@ -1,2 +1,0 @@
-/// NetworkPolicy enforcement (issue 9).
-enum PolicyModule {}

@@ -1,2 +1,0 @@
-/// Service proxy (issues 6, 7).
-enum ServiceProxyModule {}

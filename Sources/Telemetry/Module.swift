@@ -1,2 +1,0 @@
-/// Prometheus metrics and health endpoints for the daemons.
-enum TelemetryModule {}
