@@ -8,6 +8,9 @@ let package = Package(
     products: [
         .executable(name: "trellis-bridge", targets: ["trellis-bridge"]),
         .executable(name: "trellis-ipam", targets: ["trellis-ipam"]),
+        .executable(name: "trellis-hostgw", targets: ["trellis-hostgw"]),
+        .executable(name: "trellis-vxlan", targets: ["trellis-vxlan"]),
+        .executable(name: "trellis-bgp", targets: ["trellis-bgp"]),
         .executable(name: "trellis", targets: ["Trellis"]),
         .library(name: "TrellisNetworking", targets: ["NetAddr", "NetNS", "Netlink", "CNI", "IPAM", "PodNetwork"]),
     ],
@@ -89,18 +92,25 @@ let package = Package(
         .target(name: "Routing", dependencies: ["KubeAPI", "NetAddr", "NetNS", "Netlink", "Telemetry",
                                                 .product(name: "NIOCore", package: "swift-nio"),
                                                 .product(name: "NIOPosix", package: "swift-nio")]),
+        // CNI plugins over the node's pod CIDR from `trellis routing` (hostgw, vxlan): bridge semantics.
+        // Also trellis-bgp: routed veths with host routes and proxy ARP, no bridge.
+        .target(name: "SubnetPlugins", dependencies: ["CNI", "IPAM", "NetAddr", "NetNS", "Netlink", "PodNetwork"]),
         // The kubelet: pods as network namespaces (CNI) running their containers' commands as processes.
         .target(name: "Kubelet", dependencies: ["KubeAPI", "NetAddr", "NetNS", "Netlink", "CNI", "CLinux"]),
 
         // The `trellis` command.
         .executableTarget(name: "Trellis", dependencies: [
-            "APIServer", "KubeClient", "Controllers", "Kubelet", "Routing", "ClusterDNS", "ServiceProxy", "Policy", "Telemetry",
+            "APIServer", "KubeClient", "Controllers", "Kubelet", "Routing", "SubnetPlugins", "ClusterDNS", "ServiceProxy", "Policy", "Telemetry",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
 
         // CNI plugin binaries: each main is one call into a library.
         .executableTarget(name: "trellis-bridge", dependencies: ["PodNetwork"], path: "Plugins/bridge"),
         .executableTarget(name: "trellis-ipam", dependencies: ["IPAM", "CNI"], path: "Plugins/ipam"),
+        .executableTarget(name: "trellis-hostgw", dependencies: ["SubnetPlugins", "CNI"], path: "Plugins/hostgw"),
+        .executableTarget(name: "trellis-vxlan", dependencies: ["SubnetPlugins", "CNI"], path: "Plugins/vxlan"),
+        .executableTarget(name: "trellis-bgp", dependencies: ["SubnetPlugins", "CNI"], path: "Plugins/bgp"),
         // Benchmarks (scripts/bench-*.sh build them in release mode).
         .executableTarget(name: "proxy-bench", dependencies: ["ServiceProxy", "KubeAPI", "NFTables", "NetAddr", "NetNS"],
                           path: "Benchmarks/ProxyBench"),
@@ -122,7 +132,8 @@ let package = Package(
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", "APIServer", "Store", "TestSupport"]),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "KubeAPI", "KubeClient", "NetAddr", "APIServer", "Store", "TestSupport"]),
         .testTarget(name: "KubeletTests", dependencies: ["Kubelet", "KubeAPI", "NetAddr", "NetNS", "Netlink", "TestSupport"]),
-        .testTarget(name: "RoutingTests", dependencies: ["Routing", "KubeAPI", "NetAddr", "NetNS", "Netlink", "TestSupport"]),
+        .testTarget(name: "RoutingTests", dependencies: ["Routing", "SubnetPlugins", "KubeAPI", "NetAddr", "NetNS", "Netlink", "TestSupport",
+                                                        .product(name: "NIOPosix", package: "swift-nio")], exclude: ["Golden"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TestSupport"]),
         .testTarget(name: "ClusterDNSTests", dependencies: ["ClusterDNS", "DNSWire", "KubeAPI", "NetAddr", "TestSupport"]),
         .testTarget(name: "ServiceProxyTests", dependencies: ["ServiceProxy", "KubeAPI", "NetAddr", "NetNS", "Netlink", "NFTables", "TestSupport"], exclude: ["Golden"]),

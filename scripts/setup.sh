@@ -14,6 +14,8 @@ packages=(
   # scripting helpers used by tests and the demo; curl drives the API server tests, openssl
   # makes test certificates and python3 runs the tests' TLS relay
   jq netcat-openbsd bc curl openssl python3
+  # routing lab: socat carries the cross-node TCP checks, BIRD 2 is the BGP interop peer
+  socat bird2
   # real etcd: the API server's etcd backend is tested against a 3-member cluster on loopback
   etcd-server
   # cluster DNS: dig drives the DNS tests; dnsperf and NSD are the benchmark's load and reference

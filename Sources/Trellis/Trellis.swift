@@ -7,5 +7,5 @@ struct Trellis: AsyncParsableCommand {
         commandName: "trellis",
         abstract: "A Kubernetes networking stack and the control plane to run it on one machine.",
         subcommands: [APIServerCommand.self, ControllerManagerCommand.self, SchedulerCommand.self, KubeletCommand.self,
-                      PolicyCommand.self, DNSCommand.self, ProxyCommand.self])
+                      PolicyCommand.self, DNSCommand.self, ProxyCommand.self, RoutingCommand.self])
 }

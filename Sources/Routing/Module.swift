@@ -1,2 +1,0 @@
-/// Multi-node pod networking (issue 5).
-enum RoutingModule {}
