@@ -14,6 +14,8 @@ labs='PolicyTests|ServiceProxyTests|KubeletTests|RoutingTests'
 swift test --skip-build --skip "$labs" >"$log" 2>&1
 status=$?
 swift test --skip-build --filter "$labs" >>"$log" 2>&1 || status=1
+# The DNS decoder under libFuzzer for a fixed budget (falls back to the seeded fuzz test).
+scripts/fuzz-dns.sh 30 >>"$log" 2>&1 || status=1
 # The API server suite again, on a real etcd instead of SQLite.
 TRELLIS_TEST_STORE=etcd swift test --skip-build --filter APIServerTests >>"$log" 2>&1 || status=1
 set -e

@@ -11,9 +11,9 @@ import TestSupport
 /// The controllers and the scheduler against the real API server (in process, plain HTTP),
 /// with a test standing in for the kubelets (it writes pod IPs and readiness).
 @Suite(.serialized) struct ControlPlaneTests {
+    /// Tries `condition` up to timeout/50 ms times (a count, not a deadline: see KubeClientTests' poll).
     func poll(timeout: Double = 30, _ condition: () async throws -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        for _ in 0..<Int(timeout * 20) {
             if (try? await condition()) == true { return true }
             try? await Task.sleep(for: .milliseconds(50))
         }

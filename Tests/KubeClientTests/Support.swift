@@ -142,8 +142,10 @@ extension RequestPipeline {
 
 /// Polls `condition` until it holds or `seconds` pass (a hang guard, not a timing assertion).
 func poll(seconds: Double = 20, _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
+    // A count of tries, not a wall-clock deadline: when other suites keep the two threads of the
+    // concurrency pool busy, the work being waited for is delayed as much as this loop is, and
+    // a deadline would expire without the condition ever getting its chance.
+    for _ in 0..<Int(seconds * 50) {
         if try await condition() { return true }
         try? await Task.sleep(for: .milliseconds(20))
     }
