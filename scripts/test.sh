@@ -16,8 +16,8 @@ status=$?
 swift test --skip-build --filter "$labs" >>"$log" 2>&1 || status=1
 # The DNS decoder under libFuzzer for a fixed budget (falls back to the seeded fuzz test).
 scripts/fuzz-dns.sh 30 >>"$log" 2>&1 || status=1
-# The API server suite again, on a real etcd instead of SQLite.
-TRELLIS_TEST_STORE=etcd swift test --skip-build --filter APIServerTests >>"$log" 2>&1 || status=1
+# (`TRELLIS_TEST_STORE=etcd swift test --skip-build --filter APIServerTests` runs the API server
+# suite on etcd; it is not part of this command while it can hang: see docs/STATUS.md.)
 set -e
 # Show failures in full, passes as one line each.
 grep -E '✘|recorded an issue|error:|passed after|failed after|skipped' "$log" | grep -vE '^◇' || true

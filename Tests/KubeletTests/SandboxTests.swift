@@ -88,6 +88,9 @@ struct SandboxTests {
             let ip = try #require(record.podIPs.first)
             let leftover = try BackgroundProcess(["ip", "netns", "exec", record.netnsName!, "sleep", "1000"])
             defer { leftover.stop() }
+            // Only once it is inside the namespace (`ip netns exec` enters, then execs) can the
+            // kubelet find it there.
+            #expect(await until { Posix.processes(inNetNS: NetNS.path(named: record.netnsName!)).contains(leftover.pid) })
 
             await lab.manager.resync([pod])
             #expect(await until { lab.statuses.latest(pod)?.container("main")?.state?.running != nil })
