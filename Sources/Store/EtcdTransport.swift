@@ -16,6 +16,9 @@ final class EtcdTransport: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let preferred = Mutex(0)
     private let idle = Mutex<[Int: [Channel]]>([:])
+    /// Set before the event loops stop: a call after that fails at once instead of handing work
+    /// to a stopped loop, which would drop it and leave its caller waiting forever.
+    private let closed = Mutex(false)
 
     /// `endpoints`: `http://host:port` or `host:port` each.
     init(endpoints: [String]) throws(Failure) {
@@ -36,6 +39,8 @@ final class EtcdTransport: Sendable {
     }
 
     func shutdown() {
+        let already = closed.withLock { c -> Bool in defer { c = true }; return c }
+        if already { return }
         let channels = idle.withLock { state -> [Channel] in
             defer { state = [:] }
             return state.values.flatMap { $0 }
@@ -47,6 +52,7 @@ final class EtcdTransport: Sendable {
     /// One unary call: the response's JSON object. Tries every member once, starting with the
     /// one that answered last; an error response from etcd (HTTP status ≥ 400) is not retried.
     func call(_ path: String, _ body: [String: Any]) async throws -> [String: Any] {
+        if closed.withLock({ $0 }) { throw Failure(description: "the etcd store is closed") }
         let payload = try JSONSerialization.data(withJSONObject: body)
         var lastError: Error = Failure(description: "no etcd member answered")
         let start = preferred.withLock { $0 }
@@ -78,6 +84,7 @@ final class EtcdTransport: Sendable {
     }
 
     private func exchange(_ index: Int, _ path: String, _ payload: Data) async throws -> (Int, Data) {
+        if closed.withLock({ $0 }) { throw Failure(description: "the etcd store is closed") }
         let channel: Channel
         if let reused = idle.withLock({ $0[index]?.popLast() }), reused.isActive {
             channel = reused
@@ -126,7 +133,12 @@ final class EtcdTransport: Sendable {
         let index = preferred.withLock { $0 }
         let (host, port) = endpoints[index]
         let group = self.group
+        let isClosed = closed.withLock { $0 }
         return AsyncThrowingStream { continuation in
+            if isClosed {
+                continuation.finish(throwing: Failure(description: "the etcd store is closed"))
+                return
+            }
             let payload: Data
             do { payload = try JSONSerialization.data(withJSONObject: body) } catch {
                 continuation.finish(throwing: error)
