@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "Netlink", dependencies: ["CMnl", "NetAddr", "NetNS"]),
         .target(name: "NFTables", dependencies: ["CNftnl", "NetAddr", "NetNS"]),
         // CNI runtime and IPAM (kernel-free).
-        .target(name: "CNI", dependencies: ["NetAddr"]),
+        .target(name: "CNI", dependencies: ["CLinux", "NetAddr"]),
         .target(name: "IPAM", dependencies: ["CNI", "NetAddr"]),
         // Pod networking: pure plans + apply through Netlink/NFTables.
         .target(name: "PodNetwork", dependencies: ["CNI", "IPAM", "NetAddr", "NetNS", "Netlink", "NFTables"]),
@@ -81,7 +81,7 @@ let package = Package(
         // Cluster DNS: the Kubernetes DNS records, server, forwarder, cache.
         .target(name: "ClusterDNS", dependencies: ["DNSWire", "KubeAPI", "NetAddr", "CLinux", "Telemetry"]),
         // Service proxy: the backend-independent plan (pure) and the kernel backends.
-        .target(name: "ServiceProxy", dependencies: ["KubeAPI", "NetAddr", "NetNS", "Netlink", "NFTables", "Telemetry"]),
+        .target(name: "ServiceProxy", dependencies: ["CLinux", "KubeAPI", "NetAddr", "NetNS", "Netlink", "NFTables", "Telemetry"]),
         // NetworkPolicy: evaluator (pure), compiler and nftables backend.
         .target(name: "Policy", dependencies: ["KubeAPI", "NetAddr", "NetNS", "NFTables", "Telemetry"]),
 
@@ -116,7 +116,7 @@ let package = Package(
                           path: "Benchmarks/ProxyBench"),
 
         // Tests. Root-only kernel tests make and remove their own namespaces.
-        .target(name: "TestSupport", dependencies: ["NetNS"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CLinux", "NetNS"], path: "Tests/TestSupport"),
         .testTarget(name: "NetAddrTests", dependencies: ["NetAddr"]),
         .testTarget(name: "NetNSTests", dependencies: ["NetNS", "TestSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "NetNS", "NetAddr", "TestSupport"]),

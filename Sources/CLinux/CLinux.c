@@ -145,3 +145,16 @@ int trellis_pidfd_reap(int pidfd, int nohang, int *code, int *signo) {
 int trellis_spawn_addchdir(void *actions, const char *path) {
     return posix_spawn_file_actions_addchdir_np((posix_spawn_file_actions_t *)actions, path);
 }
+
+int trellis_spawnattr_clean_signals(void *attr, int extra_flags) {
+    posix_spawnattr_t *a = (posix_spawnattr_t *)attr;
+    sigset_t defaults, mask;
+    sigfillset(&defaults);
+    sigdelset(&defaults, SIGKILL);
+    sigdelset(&defaults, SIGSTOP);
+    sigemptyset(&mask);
+    int rc = posix_spawnattr_setsigdefault(a, &defaults);
+    if (rc == 0) rc = posix_spawnattr_setsigmask(a, &mask);
+    if (rc == 0) rc = posix_spawnattr_setflags(a, (short)(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | extra_flags));
+    return rc;
+}

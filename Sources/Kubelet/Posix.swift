@@ -49,20 +49,12 @@ enum Posix {
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
-        var defaults = sigset_t()
-        sigfillset(&defaults)
-        sigdelset(&defaults, SIGKILL)
-        sigdelset(&defaults, SIGSTOP)
-        posix_spawnattr_setsigdefault(&attr, &defaults)
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attr, &mask)
-        var flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK
+        var extra: Int32 = 0
         if request.newProcessGroup {
-            flags |= POSIX_SPAWN_SETPGROUP
+            extra = Int32(POSIX_SPAWN_SETPGROUP)
             posix_spawnattr_setpgroup(&attr, 0)
         }
-        posix_spawnattr_setflags(&attr, Int16(flags))
+        _ = withUnsafeMutablePointer(to: &attr) { trellis_spawnattr_clean_signals(UnsafeMutableRawPointer($0), extra) }
 
         let argv = request.arguments.map { strdup($0) } + [nil]
         let envp = request.environment.map { strdup($0) } + [nil]

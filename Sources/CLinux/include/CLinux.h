@@ -43,4 +43,10 @@ int trellis_pidfd_reap(int pidfd, int nohang, int *code, int *signo);
 int trellis_spawn_addchdir(void *actions, const char *path);
 
 
+/* Spawn attributes for a child with no blocked signals and default dispositions (threads of
+   libdispatch and Swift concurrency block nearly every signal, and an exec'd child inherits
+   the mask): POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | extra_flags. `attr` is a
+   posix_spawnattr_t *. 0 or an errno. */
+int trellis_spawnattr_clean_signals(void *attr, int extra_flags);
+
 #endif
